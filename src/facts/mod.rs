@@ -1,0 +1,3 @@
+//! Combiners: facts about the system assembled from one or more parsed artifacts.
+
+pub mod sshd_config;

@@ -1,0 +1,11 @@
+//! Parsers, one file per artifact kind. Each turns a member's text into typed records and
+//! reports every line it could not use, so nothing is lost silently.
+
+pub mod accounts;
+pub mod clock;
+pub mod journal;
+pub mod listing;
+pub mod messages;
+pub mod sshd_config;
+pub mod syslog;
+pub mod systemctl;

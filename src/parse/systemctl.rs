@@ -1,0 +1,1 @@
+//! (placeholder module, replaced as the stage is written)
