@@ -1,1 +1,483 @@
-//! (placeholder module, replaced as the stage is written)
+//! One clock for the whole bundle. Log lines are written in many shapes (year-less local
+//! syslog, ISO with offsets, journal microseconds); this module places each on UTC using only
+//! what the bundle itself says: its collection time, its time zone, the member's own
+//! modification time, and December-to-January rollover inside a file. The analysing
+//! machine's clock and zone are never consulted (chrono's `clock` feature is off).
+//!
+//! Everything inferred is reported as a diagnostic, so the user can see what was assumed.
+
+use chrono::{
+    DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc,
+};
+use chrono_tz::Tz;
+
+use crate::model::{Diagnostic, RecordTime};
+
+/// The bundle's time zone, as precisely as the bundle tells it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BundleZone {
+    Iana(Tz),
+    Fixed(FixedOffset),
+}
+
+impl BundleZone {
+    pub fn utc() -> BundleZone {
+        BundleZone::Fixed(FixedOffset::east_opt(0).expect("zero offset"))
+    }
+
+    /// Converts a local wall-clock time to UTC. In the hour a DST change repeats, the
+    /// earlier instant is taken; in the hour it skips, the time is read with the offset
+    /// in force just before the gap. Both are deterministic and rare in practice.
+    pub fn to_utc(&self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+        match self {
+            BundleZone::Fixed(off) => off
+                .from_local_datetime(&local)
+                .single()
+                .map(|t| t.with_timezone(&Utc)),
+            BundleZone::Iana(tz) => match tz.from_local_datetime(&local) {
+                LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
+                LocalResult::Ambiguous(early, _) => Some(early.with_timezone(&Utc)),
+                LocalResult::None => {
+                    let before = local - chrono::Duration::hours(3);
+                    let offset = tz.offset_from_local_datetime(&before).earliest()?.fix();
+                    offset
+                        .from_local_datetime(&local)
+                        .single()
+                        .map(|t| t.with_timezone(&Utc))
+                }
+            },
+        }
+    }
+
+    /// The zone's name for reports: the IANA name or `+01:00`.
+    pub fn name(&self) -> String {
+        match self {
+            BundleZone::Iana(tz) => tz.name().to_owned(),
+            BundleZone::Fixed(off) if off.local_minus_utc() == 0 => "UTC".to_owned(),
+            BundleZone::Fixed(off) => off.to_string(),
+        }
+    }
+}
+
+/// Where the bundle's clock facts came from, with their source for diagnostics.
+#[derive(Clone, Debug, Default)]
+pub struct ClockFacts {
+    pub collected_at: Option<(DateTime<Utc>, String)>,
+    pub zone: Option<(BundleZone, String)>,
+    /// The newest absolute timestamp seen anywhere (journal), a fallback reference.
+    pub newest_absolute: Option<DateTime<Utc>>,
+    /// The newest member modification time, another fallback reference.
+    pub newest_mtime: Option<DateTime<Utc>>,
+}
+
+/// User overrides from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub zone: Option<BundleZone>,
+    pub year: Option<i32>,
+}
+
+/// The resolved clock of a bundle.
+#[derive(Clone, Debug)]
+pub struct TimeContext {
+    pub collected_at: Option<DateTime<Utc>>,
+    pub zone: BundleZone,
+    /// The date year-less lines are measured against when a member has no mtime.
+    pub reference: Option<NaiveDate>,
+    pub year_override: Option<i32>,
+}
+
+impl TimeContext {
+    /// Builds the context and explains every choice it made.
+    pub fn resolve(facts: &ClockFacts, overrides: &Overrides) -> (TimeContext, Vec<Diagnostic>) {
+        let mut diags = Vec::new();
+        let zone = match (overrides.zone, &facts.zone) {
+            (Some(z), _) => {
+                diags.push(Diagnostic::info(format!(
+                    "time zone {} given on the command line",
+                    z.name()
+                )));
+                z
+            }
+            (None, Some((z, source))) => {
+                diags.push(Diagnostic::info(format!(
+                    "time zone {} taken from {source}",
+                    z.name()
+                )));
+                *z
+            }
+            (None, None) => {
+                diags.push(Diagnostic::warning(
+                    "the bundle does not say its time zone; local times are read as UTC \
+                     (pass --tz to correct)",
+                ));
+                BundleZone::utc()
+            }
+        };
+        let collected_at = facts.collected_at.as_ref().map(|(t, source)| {
+            diags.push(Diagnostic::info(format!(
+                "collection time {} taken from {source}",
+                crate::finding::format_time(t)
+            )));
+            *t
+        });
+        let reference = collected_at
+            .or(facts.newest_absolute)
+            .or(facts.newest_mtime)
+            .map(|t| local_date(&zone, t));
+        if collected_at.is_none() {
+            match (reference, overrides.year) {
+                (_, Some(y)) => diags.push(Diagnostic::info(format!(
+                    "year {y} for year-less lines given on the command line"
+                ))),
+                (Some(d), None) => diags.push(Diagnostic::warning(format!(
+                    "no collection time in the bundle; year-less lines are dated relative to \
+                     {d}, the newest time found in its files (pass --year to correct)"
+                ))),
+                (None, None) => diags.push(Diagnostic::error(
+                    "the bundle has no collection time and no dated file: year-less log lines \
+                     cannot be placed in time (pass --year)",
+                )),
+            }
+        }
+        let ctx = TimeContext {
+            collected_at,
+            zone,
+            reference,
+            year_override: overrides.year,
+        };
+        (ctx, diags)
+    }
+
+    /// Places a record's time on UTC. `years` tracks the year within one member.
+    pub fn to_utc(&self, time: &RecordTime, years: &mut YearTracker) -> Option<DateTime<Utc>> {
+        match time {
+            RecordTime::Utc(t) => Some(*t),
+            RecordTime::Offset(t) => Some(t.with_timezone(&Utc)),
+            RecordTime::Local(naive) => self.zone.to_utc(*naive),
+            RecordTime::YearLess { month, day, time } => {
+                let year = years.year_for(*month)?;
+                let date = NaiveDate::from_ymd_opt(year, *month, *day)?;
+                self.zone.to_utc(date.and_time(*time))
+            }
+            RecordTime::SinceBoot(_) | RecordTime::Unknown => None,
+        }
+    }
+
+    /// Sets up year tracking for one member. `months` are the (month, day) of its year-less
+    /// lines in file order; `mtime` is the member's own modification time, which dates the
+    /// file's last line better than the collection time for rotated logs.
+    pub fn year_tracker(
+        &self,
+        months: impl IntoIterator<Item = (u32, u32)>,
+        mtime: Option<DateTime<Utc>>,
+    ) -> YearTracker {
+        if let Some(year) = self.year_override {
+            return YearTracker::fixed(year);
+        }
+        let reference = match (mtime, self.collected_at) {
+            (Some(m), Some(c)) if m <= c + chrono::Duration::days(1) => {
+                Some(local_date(&self.zone, m))
+            }
+            _ => self.reference,
+        };
+        let Some(reference) = reference else {
+            return YearTracker::unknown();
+        };
+        let mut rollovers = 0;
+        let mut previous: Option<u32> = None;
+        let mut last: Option<(u32, u32)> = None;
+        for (month, day) in months {
+            if let Some(p) = previous {
+                if is_rollover(p, month) {
+                    rollovers += 1;
+                }
+            }
+            previous = Some(month);
+            last = Some((month, day));
+        }
+        let end_year = match last {
+            Some((m, d)) if (m, d) > (reference.month(), reference.day()) => reference.year() - 1,
+            _ => reference.year(),
+        };
+        YearTracker {
+            year: Some(end_year - rollovers),
+            previous_month: None,
+        }
+    }
+}
+
+/// A jump back of six months or more between consecutive lines is a new year, not
+/// out-of-order lines (which real files do contain, by a few seconds or days).
+fn is_rollover(previous_month: u32, month: u32) -> bool {
+    previous_month >= month + 6
+}
+
+fn local_date(zone: &BundleZone, t: DateTime<Utc>) -> NaiveDate {
+    match zone {
+        BundleZone::Fixed(off) => t.with_timezone(off).date_naive(),
+        BundleZone::Iana(tz) => t.with_timezone(tz).date_naive(),
+    }
+}
+
+/// Follows the year through one member's year-less lines.
+#[derive(Clone, Debug)]
+pub struct YearTracker {
+    year: Option<i32>,
+    previous_month: Option<u32>,
+}
+
+impl YearTracker {
+    pub fn fixed(year: i32) -> YearTracker {
+        YearTracker {
+            year: Some(year),
+            previous_month: None,
+        }
+    }
+
+    pub fn unknown() -> YearTracker {
+        YearTracker {
+            year: None,
+            previous_month: None,
+        }
+    }
+
+    fn year_for(&mut self, month: u32) -> Option<i32> {
+        if let (Some(p), Some(y)) = (self.previous_month, self.year.as_mut()) {
+            if is_rollover(p, month) {
+                *y += 1;
+            }
+        }
+        self.previous_month = Some(month);
+        self.year
+    }
+}
+
+/// The (month, day) of every line that starts with an RFC 3164 timestamp (`Nov 23 ...`),
+/// read cheaply from raw text so the year can be fixed before the real parse.
+pub fn yearless_months(text: &str) -> impl Iterator<Item = (u32, u32)> + '_ {
+    text.lines().filter_map(|line| {
+        let line = line.strip_prefix('<').map_or(line, |rest| {
+            rest.split_once('>').map_or(line, |(_, after)| after)
+        });
+        let month = month_number(line.get(0..3)?)?;
+        let rest = line.get(3..)?.strip_prefix(' ')?.trim_start();
+        let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        let day: u32 = digits.parse().ok()?;
+        (1..=31).contains(&day).then_some((month, day))
+    })
+}
+
+pub fn month_number(abbrev: &str) -> Option<u32> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    MONTHS
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(abbrev))
+        .map(|i| i as u32 + 1)
+}
+
+/// Parses a `--tz` value: an IANA name (`Europe/Berlin`), `UTC`, or an offset (`+01:00`).
+pub fn parse_zone(s: &str) -> Option<BundleZone> {
+    if s.eq_ignore_ascii_case("utc") || s.eq_ignore_ascii_case("z") {
+        return Some(BundleZone::utc());
+    }
+    if let Ok(tz) = s.parse::<Tz>() {
+        return Some(BundleZone::Iana(tz));
+    }
+    parse_offset(s).map(BundleZone::Fixed)
+}
+
+/// `+01:00`, `+0100`, `-05`.
+pub fn parse_offset(s: &str) -> Option<FixedOffset> {
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'+' => (1, &s[1..]),
+        b'-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m) = match digits.len() {
+        2 => (digits.parse::<i32>().ok()?, 0),
+        4 => (
+            digits[..2].parse::<i32>().ok()?,
+            digits[2..].parse::<i32>().ok()?,
+        ),
+        _ => return None,
+    };
+    if h > 14 || m > 59 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+}
+
+/// Parses a `--at` value: RFC 3339, or `YYYY-MM-DD HH:MM[:SS]` in the bundle's zone.
+pub fn parse_at(s: &str, zone: &BundleZone) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+    .and_then(|naive| zone.to_utc(naive))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveTime;
+
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
+    }
+
+    fn ctx(collected: DateTime<Utc>, zone: BundleZone) -> TimeContext {
+        let facts = ClockFacts {
+            collected_at: Some((collected, "date".into())),
+            zone: Some((zone, "etc/timezone".into())),
+            ..Default::default()
+        };
+        TimeContext::resolve(&facts, &Overrides::default()).0
+    }
+
+    fn yearless(month: u32, day: u32, h: u32) -> RecordTime {
+        RecordTime::YearLess {
+            month,
+            day,
+            time: NaiveTime::from_hms_opt(h, 0, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn yearless_line_takes_the_collection_year_and_zone() {
+        let berlin = BundleZone::Iana(chrono_tz::Europe::Berlin);
+        let c = ctx(utc(2026, 11, 20, 15, 0, 0), berlin);
+        let mut years = c.year_tracker([(11, 20)], None);
+        let t = c.to_utc(&yearless(11, 20, 14), &mut years);
+        assert_eq!(t, Some(utc(2026, 11, 20, 13, 0, 0)));
+    }
+
+    #[test]
+    fn december_lines_collected_in_january_belong_to_the_previous_year() {
+        let c = ctx(utc(2026, 1, 1, 9, 30, 0), BundleZone::utc());
+        let months = [(12, 31), (12, 31), (1, 1)];
+        let mut years = c.year_tracker(months, None);
+        assert_eq!(
+            c.to_utc(&yearless(12, 31, 22), &mut years),
+            Some(utc(2025, 12, 31, 22, 0, 0))
+        );
+        assert_eq!(
+            c.to_utc(&yearless(1, 1, 3), &mut years),
+            Some(utc(2026, 1, 1, 3, 0, 0))
+        );
+    }
+
+    #[test]
+    fn a_file_ending_after_the_collection_date_is_from_last_year() {
+        // A rotated log that ends on Dec 28, in a bundle collected on Nov 20: last year.
+        let c = ctx(utc(2026, 11, 20, 15, 0, 0), BundleZone::utc());
+        let mut years = c.year_tracker([(12, 27), (12, 28)], None);
+        assert_eq!(
+            c.to_utc(&yearless(12, 27, 10), &mut years),
+            Some(utc(2025, 12, 27, 10, 0, 0))
+        );
+    }
+
+    #[test]
+    fn member_mtime_dates_a_rotated_log() {
+        let c = ctx(utc(2026, 11, 20, 15, 0, 0), BundleZone::utc());
+        // The rotated file was last written in March 2026; its lines run Feb -> Mar.
+        let mtime = Some(utc(2026, 3, 1, 0, 0, 0));
+        let mut years = c.year_tracker([(2, 27), (3, 1)], mtime);
+        assert_eq!(
+            c.to_utc(&yearless(2, 27, 10), &mut years),
+            Some(utc(2026, 2, 27, 10, 0, 0))
+        );
+    }
+
+    #[test]
+    fn small_disorder_is_not_a_new_year() {
+        let c = ctx(utc(2026, 11, 20, 15, 0, 0), BundleZone::utc());
+        let mut years = c.year_tracker([(11, 3), (10, 30), (11, 4)], None);
+        assert_eq!(
+            c.to_utc(&yearless(11, 3, 1), &mut years).unwrap().year(),
+            2026
+        );
+        assert_eq!(
+            c.to_utc(&yearless(10, 30, 1), &mut years).unwrap().year(),
+            2026
+        );
+    }
+
+    #[test]
+    fn missing_zone_and_collection_time_are_reported() {
+        let (c, diags) = TimeContext::resolve(&ClockFacts::default(), &Overrides::default());
+        assert_eq!(c.zone, BundleZone::utc());
+        assert!(diags.iter().any(|d| d.message.contains("time zone")));
+        assert!(diags
+            .iter()
+            .any(|d| d.level == crate::model::Level::Error && d.message.contains("--year")));
+    }
+
+    #[test]
+    fn dst_gap_and_overlap_are_deterministic() {
+        let berlin = BundleZone::Iana(chrono_tz::Europe::Berlin);
+        // 2026-03-29 02:30 does not exist in Berlin; read with the winter offset.
+        let gap = NaiveDate::from_ymd_opt(2026, 3, 29)
+            .unwrap()
+            .and_hms_opt(2, 30, 0)
+            .unwrap();
+        assert_eq!(berlin.to_utc(gap), Some(utc(2026, 3, 29, 1, 30, 0)));
+        // 2026-10-25 02:30 happens twice; the earlier instant is taken.
+        let overlap = NaiveDate::from_ymd_opt(2026, 10, 25)
+            .unwrap()
+            .and_hms_opt(2, 30, 0)
+            .unwrap();
+        assert_eq!(berlin.to_utc(overlap), Some(utc(2026, 10, 25, 0, 30, 0)));
+    }
+
+    #[test]
+    fn yearless_months_reads_raw_lines() {
+        let text = "Dec 31 23:59:59 h sshd[1]: x\n<38>Jan  1 00:00:01 h sshd[1]: y\nnot a line\n";
+        assert_eq!(
+            yearless_months(text).collect::<Vec<_>>(),
+            [(12, 31), (1, 1)]
+        );
+    }
+
+    #[test]
+    fn zones_and_offsets_parse() {
+        assert_eq!(
+            parse_zone("Europe/Berlin"),
+            Some(BundleZone::Iana(chrono_tz::Europe::Berlin))
+        );
+        assert_eq!(
+            parse_offset("+0530"),
+            FixedOffset::east_opt(5 * 3600 + 1800)
+        );
+        assert_eq!(parse_offset("-05:00"), FixedOffset::west_opt(5 * 3600));
+        assert_eq!(parse_offset("+25:00"), None);
+        assert_eq!(parse_zone("Mars/Olympus"), None);
+    }
+
+    #[test]
+    fn at_hint_reads_bundle_local_time() {
+        let ny = BundleZone::Iana(chrono_tz::America::New_York);
+        assert_eq!(
+            parse_at("2026-11-20 14:05", &ny),
+            Some(utc(2026, 11, 20, 19, 5, 0))
+        );
+        assert_eq!(
+            parse_at("2026-11-20T14:05:00Z", &ny),
+            Some(utc(2026, 11, 20, 14, 5, 0))
+        );
+    }
+}
