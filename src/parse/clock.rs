@@ -1103,7 +1103,8 @@ mod tests {
 
     #[test]
     fn uptime_shapes() {
-        let cases: &[(&str, &str, i64, Option<u32>, [f32; 3])] = &[
+        type Case<'a> = (&'a str, &'a str, i64, Option<u32>, [f32; 3]);
+        let cases: &[Case] = &[
             (
                 " 14:05:01 up 3 days,  2:01,  2 users,  load average: 0.00, 0.01, 0.05",
                 "14:05:01",

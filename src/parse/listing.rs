@@ -217,7 +217,7 @@ fn parse_size(s: &str) -> Option<u64> {
         _ => (s, 1),
     };
     let n: f64 = num.replace(',', ".").parse().ok()?;
-    (n.is_finite() && n >= 0.0).then(|| (n * mult as f64) as u64)
+    (n.is_finite() && n >= 0.0).then_some((n * mult as f64) as u64)
 }
 
 fn is_month(s: &str) -> bool {
@@ -409,8 +409,8 @@ pub fn parse_ls(text: &str, diags: &mut Vec<Diagnostic>) -> Listing {
             out.entries.push(e);
         } else if let Some(d) = t.strip_suffix(':') {
             dir = Some(d.to_owned());
-        } else if t.starts_with("ls: ") {
-            diags.push(Diagnostic::warning(format!("ls reported: {}", &t[4..])).at_line(i + 1));
+        } else if let Some(msg) = t.strip_prefix("ls: ") {
+            diags.push(Diagnostic::warning(format!("ls reported: {msg}")).at_line(i + 1));
         } else {
             diags.push(Diagnostic::warning("line is not an ls -l entry").at_line(i + 1));
         }
@@ -626,7 +626,14 @@ ls: cannot open directory '/home/alice/private': Permission denied
 
     #[test]
     fn single_lines() {
-        let cases: &[(&str, &str, Option<(u32, u32)>, Option<&str>, &str)] = &[
+        type Case<'a> = (
+            &'a str,
+            &'a str,
+            Option<(u32, u32)>,
+            Option<&'a str>,
+            &'a str,
+        );
+        let cases: &[Case] = &[
             (
                 "crw-rw-rw- 1 root root 1,   3 Nov 23 14:05 /dev/null",
                 "/dev/null",

@@ -1043,7 +1043,14 @@ Nov 23 14:05:01 web01 systemd[1]: ssh.service: Control process exited, code=exit
 
     #[test]
     fn active_variants() {
-        let cases: &[(&str, ActiveKind, Option<&str>, Option<&str>, Option<&str>)] = &[
+        type Case<'a> = (
+            &'a str,
+            ActiveKind,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+        );
+        let cases: &[Case] = &[
             ("active (running) since Fri 2022-02-11 18:58:33 UTC; 25min ago", ActiveKind::Active, Some("running"), None, Some("UTC")),
             ("inactive (dead)", ActiveKind::Inactive, Some("dead"), None, None),
             ("activating (auto-restart) (Result: exit-code) since Mon 2026-11-23 14:05:01 CET; 3s ago", ActiveKind::Activating, Some("auto-restart"), Some("exit-code"), Some("CET")),
