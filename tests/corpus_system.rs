@@ -34,6 +34,10 @@ fn hotsos_status_all() {
     let mut d = Vec::new();
     let r = systemctl::parse_status(&text, &mut d);
     no_errors("status --all", &d);
+    assert!(
+        d.iter().all(|x| x.level != Level::Info),
+        "every line is used"
+    );
     let host = r.host.as_ref().expect("host stanza");
     assert_eq!(host.name, "juju-110cc2-k8stest-4");
     assert_eq!(

@@ -662,13 +662,12 @@ impl StatusParser<'_> {
     }
 
     fn property(&mut self, line_no: usize, text: &str) -> bool {
-        if let (Some(col), Some(unit)) = (self.value_col, self.current_unit()) {
-            if indent_of(text) >= col && !text.trim().is_empty() {
-                if let Some(p) = unit.properties.last_mut() {
-                    p.values.push((line_no, text.trim().to_owned()));
-                }
-                return true;
+        // The host stanza's CGroup tree is consumed but not kept: it repeats the units.
+        if self.value_col.is_some_and(|col| indent_of(text) >= col) {
+            if let Some(p) = self.current_unit().and_then(|u| u.properties.last_mut()) {
+                p.values.push((line_no, text.trim().to_owned()));
             }
+            return true;
         }
         let Some(c) = PROPERTY.captures(text) else {
             return false;
