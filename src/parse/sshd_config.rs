@@ -1362,3 +1362,218 @@ pub fn sniff_sshd_t(head: &str) -> f32 {
     }
     (0.6 + 0.04 * known as f32).min(1.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Level;
+
+    fn parse(text: &str) -> (SshdConfig, Vec<Diagnostic>) {
+        let mut diags = Vec::new();
+        let config = parse_text("etc/ssh/sshd_config", text, &mut diags);
+        (config, diags)
+    }
+
+    fn first_directive(text: &str) -> Directive {
+        let (config, _) = parse(text);
+        config.directives()[0].clone()
+    }
+
+    #[test]
+    fn line_forms_split_like_sshd() {
+        let cases: &[(&str, &str, &[&str])] = &[
+            (
+                "PasswordAuthentication=yes",
+                "PasswordAuthentication",
+                &["yes"],
+            ),
+            ("X11Forwarding = \"yes\"", "X11Forwarding", &["yes"]),
+            ("\tPort\t2222   # admin port", "Port", &["2222"]),
+            ("permitrootlogin no\r", "permitrootlogin", &["no"]),
+            (
+                "AcceptEnv LANG 'LC_*' # locale",
+                "AcceptEnv",
+                &["LANG", "LC_*"],
+            ),
+            (
+                "Banner \"/etc/ssh/my banner\"",
+                "Banner",
+                &["/etc/ssh/my banner"],
+            ),
+            ("DenyUsers a#b", "DenyUsers", &["a#b"]),
+        ];
+        for (line, keyword, args) in cases {
+            let d = first_directive(line);
+            assert_eq!(d.keyword, *keyword, "{line}");
+            assert_eq!(d.args, *args, "{line}");
+            assert_eq!(d.location.line, 1);
+            assert!(d.valid, "{line}");
+        }
+        let d = first_directive("ForceCommand /usr/bin/backup --mode full");
+        assert_eq!(d.args, vec!["/usr/bin/backup --mode full"]);
+        assert_eq!(
+            first_directive("ChallengeResponseAuthentication no")
+                .spec
+                .map(|s| s.name),
+            Some("kbdinteractiveauthentication")
+        );
+    }
+
+    #[test]
+    fn problems_name_the_bad_line() {
+        let text = "# hardened\n\
+                    Port 22\n\
+                    PermitRootLogn no\n\
+                    Port abc\n\
+                    PasswordAuthentication maybe\n\
+                    MaxAuthTries\n\
+                    UsePAM yes no\n\
+                    Banner \"/etc/issue\n\
+                    Match User bob\n\
+                    \x20 UseDNS no\n\
+                    Match Colour blue\n";
+        let (config, diags) = parse(text);
+        let found: Vec<(usize, ProblemKind)> = config
+            .problems()
+            .iter()
+            .map(|p| (p.location.line, p.kind))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (3, ProblemKind::UnknownKeyword),
+                (4, ProblemKind::BadValue),
+                (5, ProblemKind::BadValue),
+                (6, ProblemKind::MissingArgument),
+                (7, ProblemKind::ExtraArguments),
+                (8, ProblemKind::InvalidQuotes),
+                (10, ProblemKind::NotAllowedInMatch),
+                (11, ProblemKind::BadMatch),
+            ]
+        );
+        let typo = &config.problems()[0];
+        assert_eq!(typo.line_text, "PermitRootLogn no");
+        assert_eq!(typo.message, "Bad configuration option: PermitRootLogn");
+        assert!(diags
+            .iter()
+            .all(|d| d.level == Level::Warning && d.line.is_some()));
+        assert_eq!(diags.len(), 8);
+    }
+
+    #[test]
+    fn deprecated_and_distro_keywords_are_info_not_problems() {
+        let (config, diags) = parse(
+            "Protocol 2\nUsePrivilegeSeparation sandbox\nRSAAuthentication yes\nGSSAPIKeyExchange yes\n",
+        );
+        assert!(config.problems().is_empty());
+        assert_eq!(diags.len(), 4);
+        assert!(diags.iter().all(|d| d.level == Level::Info));
+        assert_eq!(diags[1].line, Some(2));
+    }
+
+    #[test]
+    fn loose_file_records_include_unresolved() {
+        let (config, diags) = parse("Include /etc/ssh/sshd_config.d/*.conf\nPort 22\n");
+        assert!(config.has_unresolved_includes());
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].level, Level::Info);
+        assert_eq!(diags[0].line, Some(1));
+    }
+
+    #[test]
+    fn includes_resolve_in_place_and_in_lexical_order() {
+        let files = MemoryFiles::new()
+            .with(
+                "/etc/ssh/sshd_config",
+                "etc/ssh/sshd_config",
+                "Port 1\nInclude conf.d/*.conf /etc/ssh/missing/*.conf\nPort 4\n",
+            )
+            .with("/etc/ssh/conf.d/20-b.conf", "m/20-b.conf", "Port 3\n")
+            .with("/etc/ssh/conf.d/10-a.conf", "m/10-a.conf", "Port 2\n")
+            .with("/etc/ssh/conf.d/.hidden.conf", "m/.hidden.conf", "Port 9\n")
+            .with("/etc/ssh/conf.d/sub/x.conf", "m/sub/x.conf", "Port 8\n");
+        let mut diags = Vec::new();
+        let config = load(&files, "/etc/ssh/sshd_config", &mut diags).unwrap();
+        let seen: Vec<(String, String)> = config
+            .directives()
+            .iter()
+            .map(|d| (d.location.to_string(), d.args[0].clone()))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                ("etc/ssh/sshd_config:1".to_owned(), "1".to_owned()),
+                ("m/10-a.conf:1".into(), "2".into()),
+                ("m/20-b.conf:1".into(), "3".into()),
+                ("etc/ssh/sshd_config:3".into(), "4".into()),
+            ]
+        );
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].level, Level::Info);
+        assert!(diags[0].message.contains("/etc/ssh/missing/*.conf"));
+        assert!(load(&files, "/etc/ssh/absent", &mut diags).is_none());
+    }
+
+    #[test]
+    fn include_recursion_stops_with_a_problem() {
+        let files = MemoryFiles::new().with(
+            "/etc/ssh/sshd_config",
+            "etc/ssh/sshd_config",
+            "PasswordAuthentication no\nInclude /etc/ssh/sshd_config\n",
+        );
+        let mut diags = Vec::new();
+        let config = load(&files, "/etc/ssh/sshd_config", &mut diags).unwrap();
+        let problems = config.problems();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].kind, ProblemKind::IncludeTooDeep);
+        assert_eq!(problems[0].location.line, 2);
+        assert_eq!(config.directives().len(), MAX_INCLUDE_DEPTH + 1);
+    }
+
+    #[test]
+    fn value_helpers() {
+        assert_eq!(parse_time("1h30m"), Some(5400));
+        assert_eq!(parse_time("90"), Some(90));
+        assert_eq!(parse_time("2x"), None);
+        assert_eq!(parse_port("ssh"), Some(22));
+        assert_eq!(parse_port("0"), None);
+        assert_eq!(parse_port("65536"), None);
+        assert_eq!(parse_max_startups("10:30:100"), Some((10, 30, 100)));
+        assert_eq!(parse_max_startups("20"), Some((20, 30, 20)));
+        assert_eq!(parse_max_startups("50:30:10"), None);
+        assert_eq!(split_host_port("[::1]:2222"), Some(("::1", Some("2222"))));
+        assert_eq!(split_host_port("fe80::1"), Some(("fe80::1", None)));
+        assert_eq!(
+            split_host_port("10.0.0.1:22"),
+            Some(("10.0.0.1", Some("22")))
+        );
+        assert_eq!(
+            parse_criteria(&[
+                "User".into(),
+                "alice,bob".into(),
+                "Address=10.0.0.0/8".into()
+            ]),
+            Ok(vec![
+                Criterion::User("alice,bob".into()),
+                Criterion::Address("10.0.0.0/8".into())
+            ])
+        );
+        assert!(parse_criteria(&["all".into(), "User".into(), "x".into()]).is_err());
+    }
+
+    #[test]
+    fn sniffers_tell_server_client_and_dump_apart() {
+        let server =
+            "#\t$OpenBSD: sshd_config,v 1.104 $\n#Port 22\nPermitRootLogin no\nUsePAM yes\n";
+        let client = "Host *\n    SendEnv LANG LC_*\n    StrictHostKeyChecking ask\n    PasswordAuthentication yes\n";
+        let dump = "port 22\naddressfamily any\nusepam yes\npermitrootlogin no\nmaxauthtries 6\n";
+        let ini = "[Journal]\nStorage=persistent\n";
+        assert!(sniff_sshd_config(server) >= 0.7);
+        assert!(sniff_sshd_config(client) < 0.2);
+        assert!(sniff_sshd_config(dump) < 0.2);
+        assert_eq!(sniff_sshd_config(ini), 0.0);
+        assert!(sniff_sshd_t(dump) >= 0.7);
+        assert_eq!(sniff_sshd_t(server), 0.0);
+        assert_eq!(sniff_sshd_t(client), 0.0);
+    }
+}

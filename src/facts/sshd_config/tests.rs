@@ -175,8 +175,8 @@ fn defaults_when_nothing_is_set() {
     assert_eq!(eff.ports(), vec![(22, Origin::Default)]);
     assert_eq!(eff.password_authentication(), (true, &Origin::Default));
     assert_eq!(eff.pubkey_authentication(), (true, &Origin::Default));
-    assert_eq!(eff.kbd_interactive_authentication().0, true);
-    assert_eq!(eff.strict_modes().0, true);
+    assert!(eff.kbd_interactive_authentication().0);
+    assert!(eff.strict_modes().0);
     assert_eq!(eff.use_pam(), (false, &Origin::Default));
     assert_eq!(
         eff.permit_root_login(),
@@ -369,7 +369,7 @@ fn sshd_t_output_parses_into_effective_config() {
         .map(|(p, o)| (*p, line_of(o).1))
         .collect();
     assert_eq!(ports, vec![(22, 1), (2222, 2)]);
-    assert_eq!(eff.use_pam().0, true);
+    assert!(eff.use_pam().0);
     assert_eq!(eff.permit_root_login().0, PermitRootLogin::ProhibitPassword);
     let (pw, origin) = eff.password_authentication();
     assert!(!pw);
