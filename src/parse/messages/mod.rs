@@ -280,3 +280,158 @@ mod tests {
         }
     }
 }
+
+/// Table-test support: a builder for the exact fields a message must yield.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{classify, Classification, Classified};
+    use crate::model::{AuthMethod, EventFields, EventKind};
+
+    #[derive(Default)]
+    pub struct Fx(pub EventFields);
+
+    pub fn fx() -> Fx {
+        Fx::default()
+    }
+
+    fn s(v: &str) -> Option<String> {
+        Some(v.to_owned())
+    }
+
+    impl Fx {
+        pub fn user(mut self, v: &str) -> Self {
+            self.0.user = s(v);
+            self
+        }
+        pub fn invalid(mut self) -> Self {
+            self.0.invalid_user = true;
+            self
+        }
+        pub fn addr(mut self, v: &str) -> Self {
+            self.0.addr = s(v);
+            self
+        }
+        pub fn port(mut self, v: u16) -> Self {
+            self.0.port = Some(v);
+            self
+        }
+        pub fn local(mut self, addr: &str, port: Option<u16>) -> Self {
+            self.0.local_addr = s(addr);
+            self.0.local_port = port;
+            self
+        }
+        pub fn method(mut self, v: &str) -> Self {
+            self.0.method = Some(AuthMethod::parse(v));
+            self.0.submethod = v.split_once('/').map(|(_, b)| b.to_owned());
+            self
+        }
+        pub fn key(mut self, key_type: &str, fingerprint: Option<&str>) -> Self {
+            self.0.key_type = s(key_type);
+            self.0.fingerprint = fingerprint.map(str::to_owned);
+            self
+        }
+        pub fn reason(mut self, v: &str) -> Self {
+            self.0.reason = s(v);
+            self
+        }
+        pub fn path(mut self, v: &str) -> Self {
+            self.0.path = s(v);
+            self
+        }
+        pub fn line(mut self, v: u32) -> Self {
+            self.0.config_line = Some(v);
+            self
+        }
+        pub fn keyword(mut self, v: &str) -> Self {
+            self.0.keyword = s(v);
+            self
+        }
+        pub fn unit(mut self, v: &str) -> Self {
+            self.0.unit = s(v);
+            self
+        }
+        pub fn signal(mut self, v: i32) -> Self {
+            self.0.signal = Some(v);
+            self
+        }
+        pub fn exit(mut self, code: &str, status: &str) -> Self {
+            self.0.exit_code = s(code);
+            self.0.exit_status = s(status);
+            self
+        }
+        pub fn result(mut self, v: &str) -> Self {
+            self.0.result = s(v);
+            self
+        }
+        pub fn count(mut self, v: u32) -> Self {
+            self.0.count = Some(v);
+            self
+        }
+        pub fn failures(mut self, v: u32) -> Self {
+            self.0.failures = Some(v);
+            self
+        }
+        pub fn offer(mut self, v: &[&str]) -> Self {
+            self.0.offer = v.iter().map(|a| (*a).to_owned()).collect();
+            self
+        }
+        pub fn pam(mut self, module: &str, service: &str, phase: Option<&str>) -> Self {
+            self.0.module = s(module);
+            self.0.service = s(service);
+            self.0.phase = phase.map(str::to_owned);
+            self
+        }
+        pub fn module_service(mut self, module: &str, service: &str) -> Self {
+            self.0.module = s(module);
+            self.0.service = s(service);
+            self
+        }
+        pub fn module_only(mut self, module: &str) -> Self {
+            self.0.module = s(module);
+            self
+        }
+        pub fn service(mut self, v: &str) -> Self {
+            self.0.service = s(v);
+            self
+        }
+        pub fn uid(mut self, v: u32) -> Self {
+            self.0.uid = Some(v);
+            self
+        }
+        pub fn session(mut self, v: &str) -> Self {
+            self.0.session_id = s(v);
+            self
+        }
+        pub fn host(mut self, v: &str) -> Self {
+            self.0.host = s(v);
+            self
+        }
+        pub fn code(mut self, v: u32) -> Self {
+            self.0.disconnect_code = Some(v);
+            self
+        }
+        pub fn child(mut self, v: u32) -> Self {
+            self.0.child_pid = Some(v);
+            self
+        }
+        pub fn preauth(mut self) -> Self {
+            self.0.preauth = true;
+            self
+        }
+    }
+
+    /// Asserts the exact kind and the exact full set of fields.
+    pub fn check(rows: &[(&str, &str, EventKind, Fx)]) {
+        for (program, message, kind, want) in rows {
+            let got = classify(program, message);
+            let want = Classification::Event(Classified::new(*kind, want.0.clone()));
+            assert_eq!(got, want, "{program}: {message}");
+        }
+    }
+
+    impl Clone for Fx {
+        fn clone(&self) -> Self {
+            Fx(self.0.clone())
+        }
+    }
+}

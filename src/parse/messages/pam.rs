@@ -285,3 +285,66 @@ fn glue_user(kind: K, user: &str) -> Classified {
     c.fields.invalid_user = invalid;
     c
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{check, fx};
+    use super::*;
+
+    #[test]
+    fn prefixed_module_lines() {
+        check(&[
+            ("sshd", "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.7  user=root", K::PamAuthFailure,
+                fx().pam("pam_unix", "sshd", Some("auth")).addr("203.0.113.7").user("root")),
+            ("sshd-session", "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=2001:db8::1", K::PamAuthFailure,
+                fx().pam("pam_unix", "sshd", Some("auth")).addr("2001:db8::1")),
+            ("sshd", "pam_unix(sshd:auth): check pass; user unknown", K::PamUserUnknown, fx().pam("pam_unix", "sshd", Some("auth"))),
+            ("sshd", "pam_unix(sshd:auth): check pass; user (ghost) unknown", K::PamUserUnknown,
+                fx().pam("pam_unix", "sshd", Some("auth")).user("ghost")),
+            ("sshd", "pam_unix(sshd:account): account carol has expired (account expired)", K::PamAccountExpired,
+                fx().pam("pam_unix", "sshd", Some("account")).user("carol").reason("account expired")),
+            ("sshd", "pam_unix(sshd:account): expired password for user frank (root enforced)", K::PamPasswordExpired,
+                fx().pam("pam_unix", "sshd", Some("account")).user("frank").reason("root enforced")),
+            ("sshd", "pam_faillock(sshd:auth): Consecutive login failures for user dave account temporarily locked", K::PamFaillockLocked,
+                fx().pam("pam_faillock", "sshd", Some("auth")).user("dave")),
+            ("sshd", "pam_access(sshd:account): access denied for user `erin' from `203.0.113.5'", K::PamAccessDenied,
+                fx().pam("pam_access", "sshd", Some("account")).user("erin").addr("203.0.113.5")),
+            ("sshd", "pam_unix(sshd:session): session opened for user alice(uid=1000) by (uid=0)", K::PamSessionOpened,
+                fx().pam("pam_unix", "sshd", Some("session")).user("alice").uid(1000)),
+            ("sshd", "pam_unix(sshd:session): session opened for user ubuntu by (uid=0)", K::PamSessionOpened,
+                fx().pam("pam_unix", "sshd", Some("session")).user("ubuntu")),
+            ("sshd-session", "pam_unix(sshd:session): session closed for user alice", K::PamSessionClosed,
+                fx().pam("pam_unix", "sshd", Some("session")).user("alice")),
+            ("sshd", "pam_limits(sshd:session): Too many logins (max 2) for alice", K::PamLimitsExceeded,
+                fx().pam("pam_limits", "sshd", Some("session")).user("alice").reason("Too many logins (max 2) for alice")),
+            ("sshd", "pam_listfile(sshd:auth): Refused user bob for service sshd", K::PamListfileRefused,
+                fx().pam("pam_listfile", "sshd", Some("auth")).user("bob").reason("service sshd")),
+        ]);
+    }
+
+    #[test]
+    fn summaries_and_bare_lines() {
+        check(&[
+            ("sshd", "PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.7  user=root", K::PamMoreAuthFailures,
+                fx().failures(2).addr("203.0.113.7").user("root")),
+            ("sshd", "PAM 1 more authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=host.example.org", K::PamMoreAuthFailures,
+                fx().failures(1).addr("host.example.org")),
+            ("sshd", "PAM service(sshd) ignoring max retries; 6 > 3", K::PamMaxRetries,
+                fx().service("sshd").reason("6 > 3").failures(6)),
+            ("sshd(pam_unix)", "authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=61.53.154.93  user=root", K::PamAuthFailure,
+                fx().module_service("pam_unix", "sshd").addr("61.53.154.93").user("root")),
+            ("sshd(pam_unix)", "check pass; user unknown", K::PamUserUnknown, fx().module_service("pam_unix", "sshd")),
+            ("sshd(pam_unix)", "session opened for user test by (uid=509)", K::PamSessionOpened,
+                fx().module_service("pam_unix", "sshd").user("test")),
+            ("unix_chkpwd", "password check failed for user (alice)", K::PamAuthFailure,
+                fx().user("alice").module_only("unix_chkpwd")),
+            ("sshd", "error: PAM: Authentication failure for root from 203.0.113.7", K::PamAuthFailure,
+                fx().user("root").reason("Authentication failure").addr("203.0.113.7")),
+            ("sshd", "error: PAM: Authentication failure for illegal user admin from host.example.org", K::PamAuthFailure,
+                fx().user("admin").invalid().reason("Authentication failure").addr("host.example.org")),
+            ("sshd", "error: PAM: User account has expired for carol from 2001:db8::1", K::PamAccountExpired,
+                fx().user("carol").reason("User account has expired").addr("2001:db8::1")),
+            ("sshd", "error: PAM: pam_open_session(): Permission denied", K::PamSessionFailed, fx().reason("Permission denied")),
+        ]);
+    }
+}

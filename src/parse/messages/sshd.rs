@@ -998,3 +998,296 @@ fn key_source(m: &str) -> Option<Classified> {
     }
     Some(Classified::new(K::KeySourceNotPermitted, f))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{check, fx};
+    use super::*;
+
+    const FP: &str = "SHA256:zeQTDkoYJ0bBj7DT2T7lHSWOjIJTWysAva4LGGIsk";
+
+    #[test]
+    fn auth_results() {
+        check(&[
+            ("sshd", "Accepted password for alice from 203.0.113.7 port 50522 ssh2", K::AuthAccepted,
+                fx().method("password").user("alice").addr("203.0.113.7").port(50522)),
+            ("sshd-session", &format!("Accepted publickey for ubuntu from 2001:db8::1 port 47246 ssh2: ED25519 {FP}"), K::AuthAccepted,
+                fx().method("publickey").user("ubuntu").addr("2001:db8::1").port(47246).key("ED25519", Some(FP))),
+            ("sshd", "Accepted publickey for vagrant from 10.0.2.2 port 63673 ssh2: RSA 39:33:99:e9:a0:dc:f2:33:a3:e5:72:3b:7c:3a:56:84", K::AuthAccepted,
+                fx().method("publickey").user("vagrant").addr("10.0.2.2").port(63673).key("RSA", Some("39:33:99:e9:a0:dc:f2:33:a3:e5:72:3b:7c:3a:56:84"))),
+            ("sshd", "Accepted publickey for alice from 203.0.113.7 port 5 ssh2: ED25519-CERT SHA256:abc ID alice@corp (serial 7) CA ED25519 SHA256:def", K::AuthAccepted,
+                fx().method("publickey").user("alice").addr("203.0.113.7").port(5).key("ED25519-CERT", Some("SHA256:abc"))),
+            ("sshd", "Accepted keyboard-interactive/pam for bob from host.example.org port 2222 ssh2", K::AuthAccepted,
+                fx().method("keyboard-interactive/pam").user("bob").addr("host.example.org").port(2222)),
+            ("sshd", "Failed password for invalid user admin from 2001:db8::5 port 50022 ssh2", K::AuthFailed,
+                fx().method("password").user("admin").invalid().addr("2001:db8::5").port(50022)),
+            ("sshd", "Failed none for invalid user support from 1.2.3.4 port 42 ssh2", K::AuthFailed,
+                fx().method("none").user("support").invalid().addr("1.2.3.4").port(42)),
+            ("sshd", "Failed password for root from 183.62.140.253 port 49310 ssh2", K::AuthFailed,
+                fx().method("password").user("root").addr("183.62.140.253").port(49310)),
+            ("sshd", "Failed password for invalid user  from 1.2.3.4 port 42 ssh2", K::AuthFailed,
+                fx().method("password").user("").invalid().addr("1.2.3.4").port(42)),
+            ("sshd-session", "Failed publickey for alice from 203.0.113.7 port 9 ssh2: RSA SHA256:xyz", K::AuthFailed,
+                fx().method("publickey").user("alice").addr("203.0.113.7").port(9).key("RSA", Some("SHA256:xyz"))),
+            ("sshd", "Postponed publickey for alice from 203.0.113.7 port 50522 ssh2 [preauth]", K::AuthPostponed,
+                fx().method("publickey").user("alice").addr("203.0.113.7").port(50522).preauth()),
+            ("sshd", "Partial publickey for alice from 203.0.113.7 port 50522 ssh2: ED25519 SHA256:q", K::AuthPartial,
+                fx().method("publickey").user("alice").addr("203.0.113.7").port(50522).key("ED25519", Some("SHA256:q"))),
+            ("sshd", "Accepted key RSA SHA256:abc found at /home/alice/.ssh/authorized_keys:3", K::AuthorizedKeyMatched,
+                fx().key("RSA", Some("SHA256:abc")).path("/home/alice/.ssh/authorized_keys").line(3)),
+        ]);
+    }
+
+    #[test]
+    fn invalid_and_refused_users() {
+        check(&[
+            ("sshd", "Invalid user admin from 2001:db8::5 port 50022", K::InvalidUser,
+                fx().user("admin").invalid().addr("2001:db8::5").port(50022)),
+            ("sshd", "Invalid user webmaster from 173.234.31.186", K::InvalidUser,
+                fx().user("webmaster").invalid().addr("173.234.31.186")),
+            ("sshd", "Invalid user  from 1.2.3.4", K::InvalidUser, fx().user("").invalid().addr("1.2.3.4")),
+            ("sshd", "input_userauth_request: invalid user test [preauth]", K::InvalidUser,
+                fx().user("test").invalid().preauth()),
+            ("sshd", "User bob from 198.51.100.23 not allowed because not listed in AllowUsers", K::UserNotAllowed,
+                fx().user("bob").addr("198.51.100.23").reason("not_listed_in_allow_users").keyword("AllowUsers")),
+            ("sshd", "User eve from gw.example.net not allowed because listed in DenyUsers", K::UserNotAllowed,
+                fx().user("eve").addr("gw.example.net").reason("listed_in_deny_users").keyword("DenyUsers")),
+            ("sshd-session", "User carol from 2001:db8::7 not allowed because none of user's groups are listed in AllowGroups", K::UserNotAllowed,
+                fx().user("carol").addr("2001:db8::7").reason("no_group_in_allow_groups").keyword("AllowGroups")),
+            ("sshd", "User dan from 1.2.3.4 not allowed because a group is listed in DenyGroups", K::UserNotAllowed,
+                fx().user("dan").addr("1.2.3.4").reason("group_listed_in_deny_groups").keyword("DenyGroups")),
+            ("sshd", "User dan from 1.2.3.4 not allowed because not in any group", K::UserNotAllowed,
+                fx().user("dan").addr("1.2.3.4").reason("not_in_any_group")),
+            ("sshd", "User svc not allowed because shell /bin/false2 does not exist", K::UserNotAllowed,
+                fx().user("svc").reason("shell_missing").path("/bin/false2")),
+            ("sshd", "User bob not allowed because /etc/nologin exists", K::UserNotAllowed,
+                fx().user("bob").reason("nologin").path("/etc/nologin")),
+            ("sshd", "ROOT LOGIN REFUSED FROM 1.2.3.4 port 22 [preauth]", K::RootLoginRefused,
+                fx().user("root").addr("1.2.3.4").port(22).preauth()),
+            ("sshd", "ROOT LOGIN REFUSED FROM 2001:db8::1", K::RootLoginRefused, fx().user("root").addr("2001:db8::1")),
+            ("sshd", "Access denied for user carol by PAM account configuration [preauth]", K::PamAccountDenied,
+                fx().user("carol").reason("PAM account configuration").preauth()),
+            ("sshd-session", "fatal: Access denied for user dave by PAM account configuration [preauth]", K::PamAccountDenied,
+                fx().user("dave").reason("PAM account configuration").preauth()),
+        ]);
+    }
+
+    #[test]
+    fn pubkey_problems() {
+        check(&[
+            ("sshd", "Authentication refused: bad ownership or modes for directory /home/alice/.ssh", K::StrictModesRefused,
+                fx().path("/home/alice/.ssh").reason("bad ownership or modes for directory")),
+            ("sshd", "Authentication refused: bad ownership or modes for file /home/alice/.ssh/authorized_keys", K::StrictModesRefused,
+                fx().path("/home/alice/.ssh/authorized_keys").reason("bad ownership or modes for file")),
+            ("sshd", "Could not open user 'alice' authorized keys '/home/alice/.ssh/authorized_keys': Permission denied", K::AuthorizedKeysUnreadable,
+                fx().user("alice").path("/home/alice/.ssh/authorized_keys").reason("Permission denied").keyword("authorized keys")),
+            ("sshd", "Could not open authorized keys '/home/alice/.ssh/authorized_keys': Permission denied", K::AuthorizedKeysUnreadable,
+                fx().path("/home/alice/.ssh/authorized_keys").reason("Permission denied").keyword("authorized keys")),
+            ("sshd-session", "userauth_pubkey: signature algorithm ssh-rsa not in PubkeyAcceptedAlgorithms [preauth]", K::PubkeyAlgorithmRefused,
+                fx().key("ssh-rsa", None).keyword("PubkeyAcceptedAlgorithms").preauth()),
+            ("sshd", "userauth_pubkey: key type ssh-dss not in PubkeyAcceptedKeyTypes [preauth]", K::PubkeyAlgorithmRefused,
+                fx().key("ssh-dss", None).keyword("PubkeyAcceptedKeyTypes").preauth()),
+        ]);
+    }
+
+    #[test]
+    fn key_exchange() {
+        check(&[
+            ("sshd", "Unable to negotiate with 203.0.113.9 port 51234: no matching key exchange method found. Their offer: diffie-hellman-group1-sha1,diffie-hellman-group14-sha1 [preauth]", K::KexNoMatch,
+                fx().addr("203.0.113.9").port(51234).reason("kex").offer(&["diffie-hellman-group1-sha1", "diffie-hellman-group14-sha1"]).preauth()),
+            ("sshd-session", "Unable to negotiate with 2001:db8::9 port 22: no matching host key type found. Their offer: ssh-rsa,ssh-dss [preauth]", K::KexNoMatch,
+                fx().addr("2001:db8::9").port(22).reason("host_key").offer(&["ssh-rsa", "ssh-dss"]).preauth()),
+            ("sshd", "fatal: Unable to negotiate with 10.0.0.1: no matching cipher found. Their offer: aes128-cbc,3des-cbc [preauth]", K::KexNoMatch,
+                fx().addr("10.0.0.1").reason("cipher").offer(&["aes128-cbc", "3des-cbc"]).preauth()),
+            ("sshd", "Unable to negotiate with 10.0.0.1 port 5: no matching MAC found. Their offer: hmac-md5", K::KexNoMatch,
+                fx().addr("10.0.0.1").port(5).reason("mac").offer(&["hmac-md5"])),
+            ("sshd", "fatal: no matching cipher found: client aes128-cbc,blowfish-cbc server aes256-ctr [preauth]", K::KexNoMatch,
+                fx().reason("cipher").offer(&["aes128-cbc", "blowfish-cbc"]).preauth()),
+            ("sshd", "fatal: Unable to negotiate a key exchange method [preauth]", K::KexNoMatch, fx().reason("kex").preauth()),
+            ("sshd", "no hostkey alg [preauth]", K::KexNoMatch, fx().reason("host_key").preauth()),
+        ]);
+    }
+
+    #[test]
+    fn connection_ends() {
+        check(&[
+            ("sshd", "Received disconnect from 1.2.3.4: 11: Bye Bye [preauth]", K::ReceivedDisconnect,
+                fx().addr("1.2.3.4").code(11).reason("Bye Bye").preauth()),
+            ("sshd", "Received disconnect from 2001:db8::1 port 5555:11: disconnected by user", K::ReceivedDisconnect,
+                fx().addr("2001:db8::1").port(5555).code(11).reason("disconnected by user")),
+            ("sshd", "error: Received disconnect from 103.99.0.122: 14: No more user authentication methods available. [preauth]", K::ReceivedDisconnect,
+                fx().addr("103.99.0.122").code(14).reason("No more user authentication methods available.").preauth()),
+            ("sshd", "error: Received disconnect from 1.2.3.4 port 9:3: com.jcraft.jsch.JSchException: Auth fail [preauth]", K::ReceivedDisconnect,
+                fx().addr("1.2.3.4").port(9).code(3).reason("com.jcraft.jsch.JSchException: Auth fail").preauth()),
+            ("sshd", "Connection closed by 1.2.3.4 [preauth]", K::ConnectionClosed, fx().addr("1.2.3.4").preauth()),
+            ("sshd-session", "Connection closed by authenticating user root 2001:db8::2 port 50522 [preauth]", K::ConnectionClosed,
+                fx().user("root").addr("2001:db8::2").port(50522).preauth()),
+            ("sshd", "Connection closed by invalid user admin 198.51.100.9 port 41000 [preauth]", K::ConnectionClosed,
+                fx().user("admin").invalid().addr("198.51.100.9").port(41000).preauth()),
+            ("sshd", "Connection reset by 1.2.3.4 port 5 [preauth]", K::ConnectionReset, fx().addr("1.2.3.4").port(5).preauth()),
+            ("sshd", "fatal: Write failed: Connection reset by peer [preauth]", K::ConnectionReset,
+                fx().reason("Connection reset by peer").preauth()),
+            ("sshd", "Disconnected from user alice 1.2.3.4 port 5555", K::Disconnected,
+                fx().user("alice").addr("1.2.3.4").port(5555)),
+            ("sshd", "Disconnected from authenticating user root 1.2.3.4 port 5 [preauth]", K::Disconnected,
+                fx().user("root").addr("1.2.3.4").port(5).preauth()),
+            ("sshd", "Did not receive identification string from 2.125.160.217", K::NoIdentification, fx().addr("2.125.160.217")),
+            ("sshd", "Did not receive identification string from 2001:db8::3 port 4", K::NoIdentification, fx().addr("2001:db8::3").port(4)),
+            ("sshd", "error: kex_exchange_identification: Connection closed by remote host", K::NoIdentification,
+                fx().reason("Connection closed by remote host")),
+            ("sshd", "error: kex_exchange_identification: client sent invalid protocol identifier \"GET / HTTP/1.1\"", K::BadProtocolBanner,
+                fx().reason("client sent invalid protocol identifier \"GET / HTTP/1.1\"")),
+            ("sshd", "banner exchange: Connection from 1.2.3.4 port 5555: invalid format", K::BadProtocolBanner,
+                fx().addr("1.2.3.4").port(5555).reason("invalid format")),
+            ("sshd", "Disconnecting: Too many authentication failures for root [preauth]", K::TooManyAuthFailures, fx().user("root").preauth()),
+            ("sshd", "Disconnecting: Too many authentication failures [preauth]", K::TooManyAuthFailures, fx().preauth()),
+            ("sshd", "Disconnecting authenticating user root 203.0.113.7 port 50522: Too many authentication failures [preauth]", K::TooManyAuthFailures,
+                fx().user("root").addr("203.0.113.7").port(50522).preauth()),
+            ("sshd", "Disconnecting invalid user x 2001:db8::4 port 1: Change of username or service not allowed: (x,ssh-connection) -> (y,ssh-connection) [preauth]", K::ServerDisconnecting,
+                fx().user("x").invalid().addr("2001:db8::4").port(1).reason("Change of username or service not allowed: (x,ssh-connection) -> (y,ssh-connection)").preauth()),
+            ("sshd", "error: maximum authentication attempts exceeded for root from 1.2.3.4 port 5 ssh2 [preauth]", K::MaxAuthTriesExceeded,
+                fx().user("root").addr("1.2.3.4").port(5).preauth()),
+            ("sshd", "error: maximum authentication attempts exceeded for invalid user test from 2001:db8::1 port 5 ssh2 [preauth]", K::MaxAuthTriesExceeded,
+                fx().user("test").invalid().addr("2001:db8::1").port(5).preauth()),
+            ("sshd", "reverse mapping checking getaddrinfo for ns.marryaldkfaczcz.com [173.234.31.186] failed - POSSIBLE BREAK-IN ATTEMPT!", K::ReverseMappingFailed,
+                fx().host("ns.marryaldkfaczcz.com").addr("173.234.31.186").reason("reverse mapping failed")),
+            ("sshd", "Address 1.2.3.4 maps to x.example.com, but this does not map back to the address - POSSIBLE BREAK-IN ATTEMPT!", K::ReverseMappingFailed,
+                fx().host("x.example.com").addr("1.2.3.4").reason("does not map back")),
+        ]);
+    }
+
+    #[test]
+    fn throttling_and_resources() {
+        check(&[
+            ("sshd", "drop connection #10 from [1.2.3.4]:5555 on [10.0.0.5]:22 past MaxStartups", K::MaxStartupsDrop,
+                fx().addr("1.2.3.4").port(5555).local("10.0.0.5", Some(22)).reason("past MaxStartups")),
+            ("sshd", "drop connection #0 from [2001:db8::1]:5555 on [2001:db8::2]:22 penalty: failed authentication", K::MaxStartupsDrop,
+                fx().addr("2001:db8::1").port(5555).local("2001:db8::2", Some(22)).reason("penalty: failed authentication")),
+            ("sshd", "srclimit_penalise: ipv4: new 203.0.113.7/32 active penalty of 5.000 seconds for penalty: failed authentication", K::SourcePenalised,
+                fx().addr("203.0.113.7/32").reason("penalty: failed authentication")),
+            ("sshd", "error: beginning MaxStartups throttling", K::MaxStartupsThrottling, fx().reason("beginning MaxStartups throttling")),
+            ("sshd", "fatal: Timeout before authentication for 1.2.3.4 port 5555", K::LoginGraceTimeout, fx().addr("1.2.3.4").port(5555)),
+            ("sshd", "Timeout before authentication for connection from 2001:db8::1 to 10.0.0.5, pid = 4242", K::LoginGraceTimeout,
+                fx().addr("2001:db8::1").local("10.0.0.5", None).child(4242)),
+            ("sshd", "fatal: fork of unprivileged child failed", K::ForkFailed, fx().reason("fork of unprivileged child failed")),
+            ("sshd", "error: fork: Resource temporarily unavailable", K::ForkFailed, fx().reason("fork: Resource temporarily unavailable")),
+            ("sshd", "error: accept: Too many open files", K::AcceptFailed, fx().reason("Too many open files")),
+            ("sshd", "error: openpty: No such file or directory", K::PtyAllocFailed, fx().reason("openpty: No such file or directory")),
+            ("sshd", "session process 1234 for connection from 1.2.3.4 to 10.0.0.5 killed by signal 11", K::SessionProcessCrashed,
+                fx().child(1234).signal(11).addr("1.2.3.4").reason("for connection from 1.2.3.4 to 10.0.0.5 killed by signal 11")),
+        ]);
+    }
+
+    #[test]
+    fn listener_and_lifecycle() {
+        check(&[
+            (
+                "sshd",
+                "Server listening on 0.0.0.0 port 22.",
+                K::ServerListening,
+                fx().local("0.0.0.0", Some(22)),
+            ),
+            (
+                "sshd",
+                "Server listening on :: port 2222.",
+                K::ServerListening,
+                fx().local("::", Some(2222)),
+            ),
+            (
+                "sshd",
+                "Received signal 15; terminating.",
+                K::ServerTerminating,
+                fx().signal(15),
+            ),
+            (
+                "sshd",
+                "Received SIGHUP; restarting.",
+                K::ServerReloading,
+                fx(),
+            ),
+            (
+                "sshd",
+                "error: Bind to port 22 on 0.0.0.0 failed: Address already in use.",
+                K::BindFailed,
+                fx().local("0.0.0.0", Some(22))
+                    .reason("Address already in use"),
+            ),
+            (
+                "sshd",
+                "error: Bind to port 22 on 2001:db8::1 failed: Cannot assign requested address.",
+                K::BindFailed,
+                fx().local("2001:db8::1", Some(22))
+                    .reason("Cannot assign requested address"),
+            ),
+            (
+                "sshd",
+                "fatal: Cannot bind any address.",
+                K::CannotBindAny,
+                fx(),
+            ),
+            (
+                "sshd",
+                "Connection from 1.2.3.4 port 5555 on 10.0.0.5 port 22",
+                K::ConnectionFrom,
+                fx().addr("1.2.3.4").port(5555).local("10.0.0.5", Some(22)),
+            ),
+            (
+                "sshd-session",
+                "Connection from 2001:db8::1 port 5555 on 2001:db8::2 port 22 rdomain \"\"",
+                K::ConnectionFrom,
+                fx().addr("2001:db8::1")
+                    .port(5555)
+                    .local("2001:db8::2", Some(22)),
+            ),
+            (
+                "sshd",
+                "Starting session: shell on pts/0 for alice from 203.0.113.7 port 50522 id 0",
+                K::SessionStarted,
+                fx().user("alice")
+                    .addr("203.0.113.7")
+                    .port(50522)
+                    .reason("shell on pts/0"),
+            ),
+            (
+                "sshd",
+                "Close session: user alice from 203.0.113.7 port 50522 id 0",
+                K::SessionClosed,
+                fx().user("alice").addr("203.0.113.7").port(50522),
+            ),
+            (
+                "sshd",
+                "User child is on pid 4321",
+                K::UserChildStarted,
+                fx().child(4321),
+            ),
+            (
+                "sshd",
+                "Transferred: sent 3104, received 2900 bytes",
+                K::BytesTransferred,
+                fx().reason("sent 3104, received 2900 bytes"),
+            ),
+            (
+                "sshd",
+                "Closing connection to 2001:db8::1 port 5555",
+                K::ClosingConnection,
+                fx().addr("2001:db8::1").port(5555),
+            ),
+        ]);
+    }
+
+    #[test]
+    fn typed_reasons_round_trip() {
+        for r in NotAllowedReason::ALL {
+            assert_eq!(NotAllowedReason::parse(r.as_str()), Some(r));
+        }
+        for k in [
+            KexFailure::Kex,
+            KexFailure::HostKey,
+            KexFailure::Cipher,
+            KexFailure::Mac,
+            KexFailure::Compression,
+        ] {
+            assert_eq!(KexFailure::parse(k.as_str()), Some(k));
+        }
+    }
+}

@@ -136,3 +136,38 @@ fn with_path(kind: K, path: &str) -> Classified {
     };
     Classified::new(kind, f)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{check, fx};
+    use super::*;
+
+    #[test]
+    fn startup_output() {
+        check(&[
+            ("sshd", "/etc/ssh/sshd_config line 12: Bad configuration option: Foo", K::ConfigBadOption,
+                fx().path("/etc/ssh/sshd_config").line(12).keyword("Foo").reason("Bad configuration option: Foo")),
+            ("sshd", "/etc/ssh/sshd_config: line 12: Bad configuration option: PermitRootLogn", K::ConfigBadOption,
+                fx().path("/etc/ssh/sshd_config").line(12).keyword("PermitRootLogn").reason("Bad configuration option: PermitRootLogn")),
+            ("sshd", "error: /etc/ssh/sshd_config.d/50-cloud.conf: line 3: Bad configuration option: Foo", K::ConfigBadOption,
+                fx().path("/etc/ssh/sshd_config.d/50-cloud.conf").line(3).keyword("Foo").reason("Bad configuration option: Foo")),
+            ("sshd", "/etc/ssh/sshd_config: terminating, 1 bad configuration options", K::ConfigInvalid,
+                fx().path("/etc/ssh/sshd_config").count(1).reason("1 bad configuration options")),
+            ("sshd", "/etc/ssh/sshd_config line 5: Deprecated option UsePrivilegeSeparation", K::ConfigDeprecatedOption,
+                fx().path("/etc/ssh/sshd_config").line(5).keyword("UsePrivilegeSeparation").reason("Deprecated option UsePrivilegeSeparation")),
+            ("sshd", "/etc/ssh/sshd_config line 8: keyword Port extra arguments at end of line", K::ConfigInvalid,
+                fx().path("/etc/ssh/sshd_config").line(8).keyword("Port").reason("keyword Port extra arguments at end of line")),
+            ("sshd", "/etc/ssh/sshd_config line 9: missing argument.", K::ConfigInvalid,
+                fx().path("/etc/ssh/sshd_config").line(9).reason("missing argument")),
+            ("sshd", "Missing privilege separation directory: /run/sshd", K::MissingPrivsepDir, fx().path("/run/sshd")),
+            ("sshd", "fatal: Missing privilege separation directory: /var/empty", K::MissingPrivsepDir, fx().path("/var/empty")),
+            ("sshd", "sshd: no hostkeys available -- exiting.", K::NoHostKeys, fx()),
+            ("sshd", "Unable to load host key: /etc/ssh/ssh_host_rsa_key", K::HostKeyLoadFailed, fx().path("/etc/ssh/ssh_host_rsa_key")),
+            ("sshd", "error: Unable to load host key \"/etc/ssh/ssh_host_ed25519_key\": invalid format", K::HostKeyLoadFailed,
+                fx().path("/etc/ssh/ssh_host_ed25519_key").reason("invalid format")),
+            ("sshd", "error: Could not load host key: /etc/ssh/ssh_host_ecdsa_key", K::HostKeyLoadFailed, fx().path("/etc/ssh/ssh_host_ecdsa_key")),
+            ("sshd", "Privilege separation user sshd does not exist", K::PrivsepUserMissing, fx().user("sshd")),
+            ("sshd", "/run/sshd must be owned by root and not group or world-writable.", K::PrivsepDirInsecure, fx().path("/run/sshd")),
+        ]);
+    }
+}

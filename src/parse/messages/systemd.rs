@@ -285,3 +285,184 @@ fn session(kind: K, id: &str) -> Classified {
     };
     Classified::new(kind, f)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{check, fx};
+    use super::*;
+
+    #[test]
+    fn job_lines_name_the_unit() {
+        check(&[
+            (
+                "systemd",
+                "Started OpenBSD Secure Shell server.",
+                K::UnitStarted,
+                fx().unit("ssh.service"),
+            ),
+            (
+                "systemd",
+                "Started ssh.service - OpenBSD Secure Shell server.",
+                K::UnitStarted,
+                fx().unit("ssh.service"),
+            ),
+            (
+                "systemd",
+                "Started sshd.service.",
+                K::UnitStarted,
+                fx().unit("sshd.service"),
+            ),
+            (
+                "systemd",
+                "Starting OpenSSH server daemon...",
+                K::UnitStarting,
+                fx().unit("sshd.service"),
+            ),
+            (
+                "systemd",
+                "Failed to start OpenSSH Daemon.",
+                K::UnitFailedToStart,
+                fx().unit("sshd.service"),
+            ),
+            (
+                "systemd",
+                "Listening on OpenBSD Secure Shell server socket.",
+                K::UnitListening,
+                fx().unit("ssh.socket"),
+            ),
+            (
+                "systemd",
+                "Stopped OpenBSD Secure Shell server.",
+                K::UnitStopped,
+                fx().unit("ssh.service"),
+            ),
+            (
+                "systemd",
+                "Stopped HashiCorp Vault with error.",
+                K::UnitStopped,
+                fx().unit("HashiCorp Vault").result("error"),
+            ),
+            (
+                "systemd",
+                "Dependency failed for OpenSSH server daemon.",
+                K::UnitFailedToStart,
+                fx().unit("sshd.service").result("dependency"),
+            ),
+            (
+                "systemd",
+                "Stopping Network Service...",
+                K::UnitStopping,
+                fx().unit("Network Service"),
+            ),
+        ]);
+    }
+
+    #[test]
+    fn unit_prefixed_lines() {
+        check(&[
+            (
+                "systemd",
+                "ssh.service: Main process exited, code=exited, status=255/EXCEPTION",
+                K::UnitProcessExited,
+                fx().unit("ssh.service")
+                    .reason("main")
+                    .exit("exited", "255/EXCEPTION"),
+            ),
+            (
+                "systemd",
+                "ssh.service: Control process exited, code=exited, status=255/EXCEPTION",
+                K::UnitProcessExited,
+                fx().unit("ssh.service")
+                    .reason("control")
+                    .exit("exited", "255/EXCEPTION"),
+            ),
+            (
+                "systemd",
+                "sshd.service: main process exited, code=killed, status=9/KILL",
+                K::UnitProcessExited,
+                fx().unit("sshd.service")
+                    .reason("main")
+                    .exit("killed", "9/KILL"),
+            ),
+            (
+                "systemd",
+                "ssh.service: Failed with result 'exit-code'.",
+                K::UnitFailed,
+                fx().unit("ssh.service").result("exit-code"),
+            ),
+            (
+                "systemd",
+                "ssh.service: Scheduled restart job, restart counter is at 5.",
+                K::UnitRestartScheduled,
+                fx().unit("ssh.service").count(5),
+            ),
+            (
+                "systemd",
+                "ssh.service: Start request repeated too quickly.",
+                K::UnitStartLimitHit,
+                fx().unit("ssh.service").result("start-limit-hit"),
+            ),
+            (
+                "systemd",
+                "sshd.service: A process of this unit has been killed by the OOM killer.",
+                K::UnitOomKill,
+                fx().unit("sshd.service").result("oom-kill"),
+            ),
+            (
+                "systemd",
+                "ssh.service: Succeeded.",
+                K::UnitDeactivated,
+                fx().unit("ssh.service"),
+            ),
+            (
+                "systemd",
+                "ssh.socket: Failed to create listening socket ([::]:22): Address already in use",
+                K::BindFailed,
+                fx().unit("ssh.socket")
+                    .local("::", Some(22))
+                    .reason("Address already in use"),
+            ),
+            (
+                "systemd",
+                "Unit sshd.service entered failed state.",
+                K::UnitFailed,
+                fx().unit("sshd.service"),
+            ),
+            (
+                "systemd",
+                "sshd.service start request repeated too quickly, refusing to start.",
+                K::UnitStartLimitHit,
+                fx().unit("sshd.service"),
+            ),
+            (
+                "systemd-logind",
+                "New session 12 of user alice.",
+                K::LogindNewSession,
+                fx().session("12").user("alice"),
+            ),
+            (
+                "systemd-logind",
+                "Removed session 12.",
+                K::LogindSessionRemoved,
+                fx().session("12"),
+            ),
+        ]);
+    }
+
+    #[test]
+    fn other_systemd_lines() {
+        assert_eq!(classify_pid1("Reloading."), Classification::NotOurs);
+        assert_eq!(
+            classify_pid1("vault.service: Consumed 1.2s CPU time."),
+            Classification::NotOurs
+        );
+        assert_eq!(
+            classify_pid1("ssh.service: Some new wording."),
+            Classification::Unrecognized
+        );
+        assert_eq!(
+            classify_logind("Watching system buttons on /dev/input/event0"),
+            Classification::NotOurs
+        );
+    }
+}
