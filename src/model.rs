@@ -230,6 +230,32 @@ event_kinds! {
     LoginGraceTimeout => "login_grace_timeout",
     MaxStartupsDrop => "max_startups_drop",
     SessionProcessCrashed => "session_process_crashed",
+    SessionStarted => "session_started",
+    SessionClosed => "session_closed",
+    UserChildStarted => "user_child_started",
+    BytesTransferred => "bytes_transferred",
+    ClosingConnection => "closing_connection",
+    AuthorizedKeyMatched => "authorized_key_matched",
+    ServerDisconnecting => "server_disconnecting",
+    ClientAliveTimeout => "client_alive_timeout",
+    ProtocolError => "protocol_error",
+    ScannerProbe => "scanner_probe",
+    SourcePenalised => "source_penalised",
+    MaxStartupsThrottling => "max_startups_throttling",
+    ConnectionProhibited => "connection_prohibited",
+    ForkFailed => "fork_failed",
+    AcceptFailed => "accept_failed",
+    PtyAllocFailed => "pty_alloc_failed",
+    LoginRecordFailed => "login_record_failed",
+    ListenFailed => "listen_failed",
+    ServerRestartFailed => "server_restart_failed",
+    ServerExecFailed => "server_exec_failed",
+    PidFileFailed => "pid_file_failed",
+    PrivsepDirInsecure => "privsep_dir_insecure",
+    ChrootFailed => "chroot_failed",
+    CertificateRefused => "certificate_refused",
+    KeySourceNotPermitted => "key_source_not_permitted",
+    RootLoginForcedCommand => "root_login_forced_command",
     // PAM
     PamAuthFailure => "pam_auth_failure",
     PamMoreAuthFailures => "pam_more_auth_failures",
@@ -242,7 +268,13 @@ event_kinds! {
     PamSessionFailed => "pam_session_failed",
     PamSessionOpened => "pam_session_opened",
     PamSessionClosed => "pam_session_closed",
+    PamSetupFailed => "pam_setup_failed",
+    PamLimitsExceeded => "pam_limits_exceeded",
+    PamListfileRefused => "pam_listfile_refused",
+    PamPasswordChanged => "pam_password_changed",
     LogindNewSession => "logind_new_session",
+    LogindSessionLoggedOut => "logind_session_logged_out",
+    LogindSessionRemoved => "logind_session_removed",
     // systemd unit lifecycle
     UnitStarting => "unit_starting",
     UnitStarted => "unit_started",
@@ -254,6 +286,8 @@ event_kinds! {
     UnitRestartScheduled => "unit_restart_scheduled",
     UnitStartLimitHit => "unit_start_limit_hit",
     UnitOomKill => "unit_oom_kill",
+    UnitListening => "unit_listening",
+    UnitDeactivated => "unit_deactivated",
     // a recognised source whose message this version does not classify
     Other => "other",
 }
@@ -378,6 +412,27 @@ pub struct EventFields {
     pub service: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub module: Option<String>,
+    /// PAM phase (`auth`, `account`, `session`, `setcred`, `chauthtok`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+    /// A numeric user id the message gives (`session opened for user alice(uid=1000)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    /// A login session id (logind `New session 12 of user alice.`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// A host name given next to `addr` (reverse-mapping checks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// SSH disconnect reason code (`11` = by application, `14` = no more auth methods).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disconnect_code: Option<u32>,
+    /// A process id named in the message (child, session process), not the logger's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub child_pid: Option<u32>,
+    /// Failures a summary line stands for (`PAM 2 more authentication failures`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failures: Option<u32>,
     /// True when the line carried sshd's `[preauth]` suffix.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub preauth: bool,
