@@ -11,7 +11,9 @@
 //! [`rank`] orders them, root causes first ->
 //! [`report`] writes them for people or programs.
 
+pub mod analysis;
 pub mod bundle;
+pub mod cli;
 pub mod detect;
 pub mod error;
 pub mod facts;
@@ -20,4 +22,6 @@ pub mod model;
 pub mod parse;
 pub mod rank;
 pub mod report;
+pub mod rules;
 pub mod time;
+pub mod util;

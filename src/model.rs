@@ -288,6 +288,15 @@ event_kinds! {
     UnitOomKill => "unit_oom_kill",
     UnitListening => "unit_listening",
     UnitDeactivated => "unit_deactivated",
+    // the client's side (ssh -v transcripts)
+    ClientConnecting => "client_connecting",
+    ClientAuthMethods => "client_auth_methods",
+    ClientNoMoreMethods => "client_no_more_methods",
+    ClientPermissionDenied => "client_permission_denied",
+    ClientConnectFailed => "client_connect_failed",
+    ClientHostKeyFailed => "client_host_key_failed",
+    // a line of a program rootline does not interpret (full timelines only)
+    LogLine => "log_line",
     // a recognised source whose message this version does not classify
     Other => "other",
 }

@@ -6,64 +6,31 @@
 //!
 //! Everything inferred is reported as a diagnostic, so the user can see what was assumed.
 
-use chrono::{
-    DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc,
-};
-use chrono_tz::Tz;
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
 use crate::model::{Diagnostic, RecordTime};
 
-/// The bundle's time zone, as precisely as the bundle tells it.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum BundleZone {
-    Iana(Tz),
-    Fixed(FixedOffset),
+pub use crate::parse::clock::Zone;
+
+/// The zone's name for reports: the IANA name, `UTC`, or the offset.
+pub fn zone_name(zone: &Zone) -> String {
+    match zone {
+        Zone::Iana(tz) => tz.name().to_owned(),
+        Zone::Fixed(off) if off.local_minus_utc() == 0 => "UTC".to_owned(),
+        Zone::Fixed(off) => off.to_string(),
+        Zone::Posix(p) => p.text.clone(),
+    }
 }
 
-impl BundleZone {
-    pub fn utc() -> BundleZone {
-        BundleZone::Fixed(FixedOffset::east_opt(0).expect("zero offset"))
-    }
-
-    /// Converts a local wall-clock time to UTC. In the hour a DST change repeats, the
-    /// earlier instant is taken; in the hour it skips, the time is read with the offset
-    /// in force just before the gap. Both are deterministic and rare in practice.
-    pub fn to_utc(&self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
-        match self {
-            BundleZone::Fixed(off) => off
-                .from_local_datetime(&local)
-                .single()
-                .map(|t| t.with_timezone(&Utc)),
-            BundleZone::Iana(tz) => match tz.from_local_datetime(&local) {
-                LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
-                LocalResult::Ambiguous(early, _) => Some(early.with_timezone(&Utc)),
-                LocalResult::None => {
-                    let before = local - chrono::Duration::hours(3);
-                    let offset = tz.offset_from_local_datetime(&before).earliest()?.fix();
-                    offset
-                        .from_local_datetime(&local)
-                        .single()
-                        .map(|t| t.with_timezone(&Utc))
-                }
-            },
-        }
-    }
-
-    /// The zone's name for reports: the IANA name or `+01:00`.
-    pub fn name(&self) -> String {
-        match self {
-            BundleZone::Iana(tz) => tz.name().to_owned(),
-            BundleZone::Fixed(off) if off.local_minus_utc() == 0 => "UTC".to_owned(),
-            BundleZone::Fixed(off) => off.to_string(),
-        }
-    }
+pub fn utc_zone() -> Zone {
+    Zone::Fixed(FixedOffset::east_opt(0).expect("zero offset"))
 }
 
 /// Where the bundle's clock facts came from, with their source for diagnostics.
 #[derive(Clone, Debug, Default)]
 pub struct ClockFacts {
     pub collected_at: Option<(DateTime<Utc>, String)>,
-    pub zone: Option<(BundleZone, String)>,
+    pub zone: Option<(Zone, String)>,
     /// The newest absolute timestamp seen anywhere (journal), a fallback reference.
     pub newest_absolute: Option<DateTime<Utc>>,
     /// The newest member modification time, another fallback reference.
@@ -73,7 +40,7 @@ pub struct ClockFacts {
 /// User overrides from the command line.
 #[derive(Clone, Debug, Default)]
 pub struct Overrides {
-    pub zone: Option<BundleZone>,
+    pub zone: Option<Zone>,
     pub year: Option<i32>,
 }
 
@@ -81,7 +48,7 @@ pub struct Overrides {
 #[derive(Clone, Debug)]
 pub struct TimeContext {
     pub collected_at: Option<DateTime<Utc>>,
-    pub zone: BundleZone,
+    pub zone: Zone,
     /// The date year-less lines are measured against when a member has no mtime.
     pub reference: Option<NaiveDate>,
     pub year_override: Option<i32>,
@@ -91,27 +58,27 @@ impl TimeContext {
     /// Builds the context and explains every choice it made.
     pub fn resolve(facts: &ClockFacts, overrides: &Overrides) -> (TimeContext, Vec<Diagnostic>) {
         let mut diags = Vec::new();
-        let zone = match (overrides.zone, &facts.zone) {
+        let zone = match (overrides.zone.clone(), &facts.zone) {
             (Some(z), _) => {
                 diags.push(Diagnostic::info(format!(
                     "time zone {} given on the command line",
-                    z.name()
+                    zone_name(&z)
                 )));
                 z
             }
             (None, Some((z, source))) => {
                 diags.push(Diagnostic::info(format!(
                     "time zone {} taken from {source}",
-                    z.name()
+                    zone_name(z)
                 )));
-                *z
+                z.clone()
             }
             (None, None) => {
                 diags.push(Diagnostic::warning(
                     "the bundle does not say its time zone; local times are read as UTC \
                      (pass --tz to correct)",
                 ));
-                BundleZone::utc()
+                utc_zone()
             }
         };
         let collected_at = facts.collected_at.as_ref().map(|(t, source)| {
@@ -213,10 +180,12 @@ fn is_rollover(previous_month: u32, month: u32) -> bool {
     previous_month >= month + 6
 }
 
-fn local_date(zone: &BundleZone, t: DateTime<Utc>) -> NaiveDate {
+fn local_date(zone: &Zone, t: DateTime<Utc>) -> NaiveDate {
     match zone {
-        BundleZone::Fixed(off) => t.with_timezone(off).date_naive(),
-        BundleZone::Iana(tz) => t.with_timezone(tz).date_naive(),
+        Zone::Fixed(off) => t.with_timezone(off).date_naive(),
+        Zone::Iana(tz) => t.with_timezone(tz).date_naive(),
+        // Close enough for choosing a year: the standard offset.
+        Zone::Posix(p) => t.with_timezone(&p.std_offset).date_naive(),
     }
 }
 
@@ -279,43 +248,12 @@ pub fn month_number(abbrev: &str) -> Option<u32> {
 }
 
 /// Parses a `--tz` value: an IANA name (`Europe/Berlin`), `UTC`, or an offset (`+01:00`).
-pub fn parse_zone(s: &str) -> Option<BundleZone> {
-    if s.eq_ignore_ascii_case("utc") || s.eq_ignore_ascii_case("z") {
-        return Some(BundleZone::utc());
-    }
-    if let Ok(tz) = s.parse::<Tz>() {
-        return Some(BundleZone::Iana(tz));
-    }
-    parse_offset(s).map(BundleZone::Fixed)
-}
-
-/// `+01:00`, `+0100`, `-05`.
-pub fn parse_offset(s: &str) -> Option<FixedOffset> {
-    let (sign, rest) = match s.as_bytes().first()? {
-        b'+' => (1, &s[1..]),
-        b'-' => (-1, &s[1..]),
-        _ => return None,
-    };
-    let digits: String = rest.chars().filter(|c| *c != ':').collect();
-    if !digits.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let (h, m) = match digits.len() {
-        2 => (digits.parse::<i32>().ok()?, 0),
-        4 => (
-            digits[..2].parse::<i32>().ok()?,
-            digits[2..].parse::<i32>().ok()?,
-        ),
-        _ => return None,
-    };
-    if h > 14 || m > 59 {
-        return None;
-    }
-    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+pub fn parse_zone(s: &str) -> Option<Zone> {
+    Zone::parse(s)
 }
 
 /// Parses a `--at` value: RFC 3339, or `YYYY-MM-DD HH:MM[:SS]` in the bundle's zone.
-pub fn parse_at(s: &str, zone: &BundleZone) -> Option<DateTime<Utc>> {
+pub fn parse_at(s: &str, zone: &Zone) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));
     }
@@ -333,13 +271,13 @@ pub fn parse_at(s: &str, zone: &BundleZone) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveTime;
+    use chrono::{NaiveTime, TimeZone};
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
     }
 
-    fn ctx(collected: DateTime<Utc>, zone: BundleZone) -> TimeContext {
+    fn ctx(collected: DateTime<Utc>, zone: Zone) -> TimeContext {
         let facts = ClockFacts {
             collected_at: Some((collected, "date".into())),
             zone: Some((zone, "etc/timezone".into())),
@@ -358,7 +296,7 @@ mod tests {
 
     #[test]
     fn yearless_line_takes_the_collection_year_and_zone() {
-        let berlin = BundleZone::Iana(chrono_tz::Europe::Berlin);
+        let berlin = Zone::Iana(chrono_tz::Europe::Berlin);
         let c = ctx(utc(2026, 11, 20, 15, 0, 0), berlin);
         let mut years = c.year_tracker([(11, 20)], None);
         let t = c.to_utc(&yearless(11, 20, 14), &mut years);
@@ -367,7 +305,7 @@ mod tests {
 
     #[test]
     fn december_lines_collected_in_january_belong_to_the_previous_year() {
-        let c = ctx(utc(2026, 1, 1, 9, 30, 0), BundleZone::utc());
+        let c = ctx(utc(2026, 1, 1, 9, 30, 0), utc_zone());
         let months = [(12, 31), (12, 31), (1, 1)];
         let mut years = c.year_tracker(months, None);
         assert_eq!(
@@ -383,7 +321,7 @@ mod tests {
     #[test]
     fn a_file_ending_after_the_collection_date_is_from_last_year() {
         // A rotated log that ends on Dec 28, in a bundle collected on Nov 20: last year.
-        let c = ctx(utc(2026, 11, 20, 15, 0, 0), BundleZone::utc());
+        let c = ctx(utc(2026, 11, 20, 15, 0, 0), utc_zone());
         let mut years = c.year_tracker([(12, 27), (12, 28)], None);
         assert_eq!(
             c.to_utc(&yearless(12, 27, 10), &mut years),
@@ -393,7 +331,7 @@ mod tests {
 
     #[test]
     fn member_mtime_dates_a_rotated_log() {
-        let c = ctx(utc(2026, 11, 20, 15, 0, 0), BundleZone::utc());
+        let c = ctx(utc(2026, 11, 20, 15, 0, 0), utc_zone());
         // The rotated file was last written in March 2026; its lines run Feb -> Mar.
         let mtime = Some(utc(2026, 3, 1, 0, 0, 0));
         let mut years = c.year_tracker([(2, 27), (3, 1)], mtime);
@@ -405,7 +343,7 @@ mod tests {
 
     #[test]
     fn small_disorder_is_not_a_new_year() {
-        let c = ctx(utc(2026, 11, 20, 15, 0, 0), BundleZone::utc());
+        let c = ctx(utc(2026, 11, 20, 15, 0, 0), utc_zone());
         let mut years = c.year_tracker([(11, 3), (10, 30), (11, 4)], None);
         assert_eq!(
             c.to_utc(&yearless(11, 3, 1), &mut years).unwrap().year(),
@@ -420,28 +358,11 @@ mod tests {
     #[test]
     fn missing_zone_and_collection_time_are_reported() {
         let (c, diags) = TimeContext::resolve(&ClockFacts::default(), &Overrides::default());
-        assert_eq!(c.zone, BundleZone::utc());
+        assert_eq!(c.zone, utc_zone());
         assert!(diags.iter().any(|d| d.message.contains("time zone")));
         assert!(diags
             .iter()
             .any(|d| d.level == crate::model::Level::Error && d.message.contains("--year")));
-    }
-
-    #[test]
-    fn dst_gap_and_overlap_are_deterministic() {
-        let berlin = BundleZone::Iana(chrono_tz::Europe::Berlin);
-        // 2026-03-29 02:30 does not exist in Berlin; read with the winter offset.
-        let gap = NaiveDate::from_ymd_opt(2026, 3, 29)
-            .unwrap()
-            .and_hms_opt(2, 30, 0)
-            .unwrap();
-        assert_eq!(berlin.to_utc(gap), Some(utc(2026, 3, 29, 1, 30, 0)));
-        // 2026-10-25 02:30 happens twice; the earlier instant is taken.
-        let overlap = NaiveDate::from_ymd_opt(2026, 10, 25)
-            .unwrap()
-            .and_hms_opt(2, 30, 0)
-            .unwrap();
-        assert_eq!(berlin.to_utc(overlap), Some(utc(2026, 10, 25, 0, 30, 0)));
     }
 
     #[test]
@@ -457,20 +378,18 @@ mod tests {
     fn zones_and_offsets_parse() {
         assert_eq!(
             parse_zone("Europe/Berlin"),
-            Some(BundleZone::Iana(chrono_tz::Europe::Berlin))
+            Some(Zone::Iana(chrono_tz::Europe::Berlin))
         );
         assert_eq!(
-            parse_offset("+0530"),
-            FixedOffset::east_opt(5 * 3600 + 1800)
+            parse_zone("+0530"),
+            FixedOffset::east_opt(5 * 3600 + 1800).map(Zone::Fixed)
         );
-        assert_eq!(parse_offset("-05:00"), FixedOffset::west_opt(5 * 3600));
-        assert_eq!(parse_offset("+25:00"), None);
         assert_eq!(parse_zone("Mars/Olympus"), None);
     }
 
     #[test]
     fn at_hint_reads_bundle_local_time() {
-        let ny = BundleZone::Iana(chrono_tz::America::New_York);
+        let ny = Zone::Iana(chrono_tz::America::New_York);
         assert_eq!(
             parse_at("2026-11-20 14:05", &ny),
             Some(utc(2026, 11, 20, 19, 5, 0))

@@ -396,6 +396,23 @@ pub fn parse_ls_line(line: &str, line_no: usize, dir: Option<&str>) -> Option<En
 }
 
 /// Parses `ls -l`-family output, recursive listings included.
+/// For a shell prompt line that runs `ls`, the folder it lists (`Some(None)` when it lists
+/// the current folder or several); `None` when the line is not such a prompt.
+fn prompt_listing_dir(line: &str) -> Option<Option<String>> {
+    let command = ["$ ", "# ", "% "]
+        .iter()
+        .find_map(|p| line.find(p).map(|i| &line[i + p.len()..]))?;
+    let mut words = command.split_whitespace();
+    if words.next()? != "ls" {
+        return None;
+    }
+    let operands: Vec<&str> = words.filter(|w| !w.starts_with('-')).collect();
+    Some(match operands.as_slice() {
+        [one] if one.starts_with('/') => Some(one.trim_end_matches('/').to_owned()),
+        _ => None,
+    })
+}
+
 pub fn parse_ls(text: &str, diags: &mut Vec<Diagnostic>) -> Listing {
     let mut out = Listing::default();
     let mut dir: Option<String> = None;
@@ -409,6 +426,9 @@ pub fn parse_ls(text: &str, diags: &mut Vec<Diagnostic>) -> Listing {
             out.entries.push(e);
         } else if let Some(d) = t.strip_suffix(':') {
             dir = Some(d.to_owned());
+        } else if let Some(listed) = prompt_listing_dir(t) {
+            // A terminal transcript: `$ ls -la /home` names the folder the lines are in.
+            dir = listed;
         } else if let Some(msg) = t.strip_prefix("ls: ") {
             diags.push(Diagnostic::warning(format!("ls reported: {msg}")).at_line(i + 1));
         } else {
@@ -553,6 +573,17 @@ pub fn sniff(head: &str) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transcript_prompts_name_the_listed_folder() {
+        let text = "$ ls -la /home\ntotal 20\ndrwxrwxr-x  5 dave dave 4096 Nov 19 10:02 dave\n\
+user@host:~$ ls -la /home/dave/.ssh\n-rw-rw-r-- 1 dave dave 100 Nov 19 10:02 authorized_keys\n";
+        let mut d = Vec::new();
+        let l = parse_ls(text, &mut d);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(l.find("/home/dave").unwrap().perm, 0o775);
+        assert_eq!(l.find("/home/dave/.ssh/authorized_keys").unwrap().line, 5);
+    }
 
     #[test]
     fn symbolic_modes() {

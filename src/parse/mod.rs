@@ -6,6 +6,7 @@ pub mod clock;
 pub mod journal;
 pub mod listing;
 pub mod messages;
+pub mod ssh_client;
 pub mod sshd_config;
 pub mod syslog;
 pub mod systemctl;

@@ -986,6 +986,18 @@ pub fn lookup(keyword: &str) -> KeywordClass {
     }
 }
 
+/// The known keyword a misspelt one most likely meant (`PermitRootLogn` ->
+/// `permitrootlogin`), within two edits.
+pub fn suggest_keyword(word: &str) -> Option<&'static str> {
+    let lower = word.to_ascii_lowercase();
+    KEYWORDS
+        .iter()
+        .map(|k| (crate::util::edit_distance(&lower, k.name), k.name))
+        .filter(|(d, _)| *d > 0 && *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, name)| name)
+}
+
 type ArgError = (ProblemKind, String);
 
 /// Checks a directive's arguments as sshd would, returning the kind and reason on failure.

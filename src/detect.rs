@@ -1,1 +1,0 @@
-//! (placeholder module, replaced as the stage is written)

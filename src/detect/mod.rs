@@ -1,0 +1,578 @@
+//! Decides what each member of a bundle is. Real bundles come as sosreports, SUSE
+//! supportconfigs, or loose files a customer named as they liked (`authlog.txt`,
+//! `sshd_config (1).txt`), so the kind is decided by content; the path is only a hint that
+//! breaks ties and recognises the well-known sosreport locations.
+//!
+//! The result is a list of [`Artifact`]s: a member, or a section of a supportconfig file,
+//! with its kind, the system path it stood at on the host when that is known, and the line
+//! offset that keeps evidence pointing at the member's real line numbers.
+
+pub mod supportconfig;
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::bundle::{Bundle, Member};
+use crate::model::Diagnostic;
+use crate::parse::accounts::AccountsKind;
+use crate::parse::clock::ClockKind;
+
+macro_rules! artifact_kinds {
+    ($($variant:ident => $name:literal, $doc:literal;)*) => {
+        /// The kinds of artifact rootline reads. Names are shown by `inventory` and written
+        /// in the JSON `artifacts` list.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum ArtifactKind {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl ArtifactKind {
+            pub const ALL: &'static [ArtifactKind] = &[$(ArtifactKind::$variant,)*];
+
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(ArtifactKind::$variant => $name,)*
+                }
+            }
+
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(ArtifactKind::$variant => $doc,)*
+                }
+            }
+        }
+    };
+}
+
+artifact_kinds! {
+    Syslog => "syslog", "syslog file: auth.log, secure, messages (RFC 3164, ISO 8601, RFC 5424)";
+    JournalText => "journal-text", "journalctl short/short-iso/short-precise output";
+    JournalExport => "journal-export", "journalctl -o export";
+    JournalJson => "journal-json", "journalctl -o json / json-pretty";
+    JournalBoots => "journal-boots", "journalctl --list-boots";
+    SshdConfig => "sshd-config", "sshd_config or a drop-in from sshd_config.d";
+    SshdEffective => "sshd-T", "sshd -T output (effective configuration)";
+    SystemctlStatus => "systemctl-status", "systemctl status [--all]";
+    SystemctlShow => "systemctl-show", "systemctl show";
+    SystemctlUnits => "systemctl-units", "systemctl list-units";
+    Passwd => "passwd", "/etc/passwd or getent passwd";
+    Group => "group", "/etc/group or getent group";
+    Shadow => "shadow", "/etc/shadow";
+    Listing => "ls", "ls -l / ls -laR listing";
+    Stat => "stat", "stat output";
+    Date => "date", "date output (collection time)";
+    Timedatectl => "timedatectl", "timedatectl status";
+    TimezoneName => "timezone", "/etc/timezone";
+    Localtime => "localtime", "/etc/localtime (TZif)";
+    SysconfigClock => "sysconfig-clock", "/etc/sysconfig/clock";
+    Uptime => "uptime", "uptime output";
+    ProcUptime => "proc-uptime", "/proc/uptime";
+    Hostname => "hostname", "hostname or /etc/hostname";
+    Hostnamectl => "hostnamectl", "hostnamectl status";
+    SshClient => "ssh-client", "ssh client output (ssh -v transcript)";
+    Supportconfig => "supportconfig", "SUSE supportconfig topic file (split into sections)";
+    Binary => "binary", "binary data rootline does not read";
+    Unknown => "unknown", "text of a kind rootline does not read";
+}
+
+impl std::fmt::Display for ArtifactKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One thing to parse: a whole member, or a section of a supportconfig file.
+#[derive(Clone, Debug)]
+pub struct Artifact<'b> {
+    /// The member's path in the bundle, as evidence cites it.
+    pub path: Arc<str>,
+    /// Lines of the member before this artifact's first line (0 for a whole member).
+    pub line_offset: usize,
+    /// Where the file stood on the host (`/etc/ssh/sshd_config`), when known.
+    pub system_path: Option<String>,
+    /// The command that produced it (`date`, `systemctl status --all`), when known.
+    pub command: Option<String>,
+    pub kind: ArtifactKind,
+    pub bytes: Cow<'b, [u8]>,
+    pub text: Cow<'b, str>,
+    pub mtime: Option<DateTime<Utc>>,
+}
+
+impl Artifact<'_> {
+    /// Lines in the artifact (a last line without newline counts).
+    pub fn line_count(&self) -> usize {
+        let text: &str = &self.text;
+        text.lines().count()
+    }
+}
+
+const SNIFF_BYTES: usize = 16 * 1024;
+
+/// Detects every member of the bundle. Supportconfig files become one artifact per section.
+pub fn detect(bundle: &Bundle) -> (Vec<Artifact<'_>>, Vec<Diagnostic>) {
+    let layout = Layout::of(bundle);
+    let mut artifacts = Vec::new();
+    let mut diags = Vec::new();
+    for member in &bundle.members {
+        let location = layout.locate(&member.path);
+        let text = String::from_utf8_lossy(&member.data);
+        let mtime = member
+            .mtime
+            .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0));
+        if looks_binary(&member.data) {
+            let kind = binary_kind(member, &location);
+            if kind == ArtifactKind::Binary {
+                diags.push(Diagnostic::info("binary member skipped").at_path(member.path.clone()));
+            }
+            artifacts.push(Artifact {
+                path: member.path.clone(),
+                line_offset: 0,
+                system_path: location.system_path,
+                command: location.command,
+                kind,
+                bytes: Cow::Borrowed(&member.data),
+                text,
+                mtime,
+            });
+            continue;
+        }
+        if supportconfig::is_supportconfig(head(&text)) {
+            split_supportconfig(member, &text, mtime, &mut artifacts);
+            continue;
+        }
+        let kind = kind_of(head(&text), &location);
+        artifacts.push(Artifact {
+            path: member.path.clone(),
+            line_offset: 0,
+            system_path: location.system_path,
+            command: location.command,
+            kind,
+            bytes: Cow::Borrowed(&member.data),
+            text,
+            mtime,
+        });
+    }
+    (artifacts, diags)
+}
+
+fn split_supportconfig<'b>(
+    member: &'b Member,
+    text: &str,
+    mtime: Option<DateTime<Utc>>,
+    out: &mut Vec<Artifact<'b>>,
+) {
+    for section in supportconfig::sections(text) {
+        if section.file_not_found() || section.body.trim().is_empty() {
+            continue;
+        }
+        let location = Location {
+            system_path: section.system_path().map(str::to_owned),
+            command: (section.kind == supportconfig::SectionKind::Command)
+                .then(|| command_name(section.title)),
+        };
+        let kind = kind_of(head(section.body), &location);
+        out.push(Artifact {
+            path: member.path.clone(),
+            line_offset: section.first_line - 1,
+            system_path: location.system_path,
+            command: location.command,
+            kind,
+            bytes: Cow::Owned(section.body.as_bytes().to_vec()),
+            text: Cow::Owned(section.body.to_owned()),
+            mtime,
+        });
+    }
+}
+
+/// `/usr/bin/systemctl status sshd.service` -> `systemctl status sshd.service`.
+fn command_name(title: &str) -> String {
+    let mut words = title.split_whitespace();
+    let program = words.next().unwrap_or("");
+    let base = program.rsplit('/').next().unwrap_or(program);
+    std::iter::once(base)
+        .chain(words)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn head(text: &str) -> &str {
+    if text.len() <= SNIFF_BYTES {
+        return text;
+    }
+    let mut end = SNIFF_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+fn looks_binary(data: &[u8]) -> bool {
+    let sample = &data[..data.len().min(SNIFF_BYTES)];
+    if sample.starts_with(b"TZif") {
+        return true;
+    }
+    // Journal exports carry binary fields but start with text `KEY=value` lines.
+    if crate::parse::journal::sniff_export(sample) {
+        return false;
+    }
+    memchr::memchr(0, sample).is_some()
+}
+
+fn binary_kind(member: &Member, location: &Location) -> ArtifactKind {
+    if member.data.starts_with(b"TZif") || location.system_path.as_deref() == Some("/etc/localtime")
+    {
+        ArtifactKind::Localtime
+    } else {
+        ArtifactKind::Binary
+    }
+}
+
+/// Where a member stood on the host, derived from its path in the bundle.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Location {
+    pub system_path: Option<String>,
+    pub command: Option<String>,
+}
+
+/// The bundle's layout: where the host's root sits inside the archive (a sosreport's
+/// `sosreport-host-date/` folder, or nothing for loose files).
+struct Layout {
+    roots: Vec<String>,
+}
+
+/// Top-level directories of a Linux file system; a path component equal to one of these
+/// marks where the host's root begins inside the bundle.
+const ROOT_DIRS: &[&str] = &[
+    "etc", "var", "proc", "sys", "usr", "run", "home", "root", "boot",
+];
+
+impl Layout {
+    fn of(bundle: &Bundle) -> Layout {
+        let mut roots: Vec<String> = bundle
+            .members
+            .iter()
+            .filter_map(|m| {
+                let p: &str = &m.path;
+                if let Some(i) = p.find("sos_commands/") {
+                    if i == 0 || p.as_bytes()[i - 1] == b'/' {
+                        return Some(p[..i].to_owned());
+                    }
+                }
+                None
+            })
+            .collect();
+        roots.sort();
+        roots.dedup();
+        Layout { roots }
+    }
+
+    fn locate(&self, path: &str) -> Location {
+        // A sosreport: paths under its root are host paths; sos_commands are commands; the
+        // root's own files (date, uptime, hostname...) are links to commands.
+        for root in &self.roots {
+            if let Some(rest) = path.strip_prefix(root.as_str()) {
+                if let Some(cmd) = rest.strip_prefix("sos_commands/") {
+                    return Location {
+                        system_path: None,
+                        command: Some(sos_command(cmd)),
+                    };
+                }
+                if !rest.contains('/') {
+                    return Location {
+                        system_path: None,
+                        command: Some(rest.to_owned()),
+                    };
+                }
+                return Location {
+                    system_path: Some(format!("/{rest}")),
+                    command: None,
+                };
+            }
+        }
+        Location {
+            system_path: system_path_by_anchor(path),
+            command: None,
+        }
+    }
+}
+
+/// `sos_commands/date/date` -> `date`; `sos_commands/systemd/systemctl_status_--all` ->
+/// `systemctl status --all` (sos joins a command's words with `_`).
+fn sos_command(rest: &str) -> String {
+    let file = rest.rsplit('/').next().unwrap_or(rest);
+    file.replace('_', " ")
+}
+
+fn system_path_by_anchor(path: &str) -> Option<String> {
+    let components: Vec<&str> = path.split('/').collect();
+    let start = components
+        .iter()
+        .position(|c| ROOT_DIRS.contains(c))
+        .filter(|&i| i + 1 < components.len())?;
+    Some(format!("/{}", components[start..].join("/")))
+}
+
+/// The kind a path alone suggests, for the well-known places.
+fn kind_by_path(location: &Location) -> Option<ArtifactKind> {
+    use ArtifactKind::*;
+    if let Some(cmd) = &location.command {
+        let cmd = cmd.as_str();
+        let first = cmd.split_whitespace().next().unwrap_or("");
+        return Some(match first {
+            "date" => Date,
+            "timedatectl" => Timedatectl,
+            "uptime" => Uptime,
+            "hostname" => Hostname,
+            "hostnamectl" => Hostnamectl,
+            "journalctl" if cmd.contains("--list-boots") => JournalBoots,
+            "journalctl" if cmd.contains("export") => JournalExport,
+            "journalctl" if cmd.contains("json") => JournalJson,
+            "journalctl" => JournalText,
+            "systemctl" if cmd.contains("status") => SystemctlStatus,
+            "systemctl" if cmd.contains("show") => SystemctlShow,
+            "systemctl" if cmd.contains("list-units") => SystemctlUnits,
+            "sshd" if cmd.contains("-T") => SshdEffective,
+            "ls" => Listing,
+            "stat" => Stat,
+            "getent" if cmd.contains("passwd") => Passwd,
+            "getent" if cmd.contains("group") => Group,
+            _ => return None,
+        });
+    }
+    let path = location.system_path.as_deref()?;
+    let file = path.rsplit('/').next().unwrap_or(path);
+    Some(match path {
+        "/etc/ssh/sshd_config" => SshdConfig,
+        p if p.starts_with("/etc/ssh/sshd_config.d/") => SshdConfig,
+        p if p.starts_with("/etc/crypto-policies/back-ends/opensshserver") => SshdConfig,
+        "/etc/passwd" => Passwd,
+        "/etc/group" => Group,
+        "/etc/shadow" => Shadow,
+        "/etc/timezone" => TimezoneName,
+        "/etc/localtime" => Localtime,
+        "/etc/sysconfig/clock" => SysconfigClock,
+        "/etc/hostname" => Hostname,
+        "/proc/uptime" => ProcUptime,
+        p if p.starts_with("/var/log/") && is_syslog_name(file) => Syslog,
+        _ => return None,
+    })
+}
+
+fn is_syslog_name(file: &str) -> bool {
+    [
+        "secure",
+        "auth.log",
+        "messages",
+        "syslog",
+        "daemon.log",
+        "kern.log",
+    ]
+    .iter()
+    .any(|name| file.starts_with(name))
+}
+
+/// A content test for one kind: how sure (0..1) it is that a text head is of this kind.
+struct Sniffer {
+    kind: ArtifactKind,
+    sniff: fn(&str) -> f32,
+}
+
+/// Registration of content sniffers, one line per kind.
+const SNIFFERS: &[Sniffer] = &[
+    Sniffer {
+        kind: ArtifactKind::JournalExport,
+        sniff: |h| bool_score(crate::parse::journal::sniff_export(h.as_bytes())),
+    },
+    Sniffer {
+        kind: ArtifactKind::JournalJson,
+        sniff: |h| bool_score(crate::parse::journal::sniff_json(h)),
+    },
+    Sniffer {
+        kind: ArtifactKind::SshdEffective,
+        sniff: crate::parse::sshd_config::sniff_sshd_t,
+    },
+    Sniffer {
+        kind: ArtifactKind::SshdConfig,
+        sniff: crate::parse::sshd_config::sniff_sshd_config,
+    },
+    Sniffer {
+        kind: ArtifactKind::SystemctlStatus,
+        sniff: crate::parse::systemctl::sniff,
+    },
+    Sniffer {
+        kind: ArtifactKind::Passwd,
+        sniff: |h| accounts_score(h, AccountsKind::Passwd),
+    },
+    Sniffer {
+        kind: ArtifactKind::Group,
+        sniff: |h| accounts_score(h, AccountsKind::Group),
+    },
+    Sniffer {
+        kind: ArtifactKind::Shadow,
+        sniff: |h| accounts_score(h, AccountsKind::Shadow),
+    },
+    Sniffer {
+        kind: ArtifactKind::Stat,
+        sniff: |h| if is_stat(h) { 0.95 } else { 0.0 },
+    },
+    Sniffer {
+        kind: ArtifactKind::Listing,
+        sniff: |h| {
+            if is_stat(h) {
+                0.0
+            } else {
+                crate::parse::listing::sniff(h)
+            }
+        },
+    },
+    Sniffer {
+        kind: ArtifactKind::Timedatectl,
+        sniff: |h| clock_score(h, ClockKind::Timedatectl),
+    },
+    Sniffer {
+        kind: ArtifactKind::Date,
+        sniff: |h| clock_score(h, ClockKind::Date),
+    },
+    Sniffer {
+        kind: ArtifactKind::Uptime,
+        sniff: |h| clock_score(h, ClockKind::Uptime),
+    },
+    Sniffer {
+        kind: ArtifactKind::Hostnamectl,
+        sniff: |h| clock_score(h, ClockKind::Hostnamectl),
+    },
+    Sniffer {
+        kind: ArtifactKind::SshClient,
+        sniff: crate::parse::ssh_client::sniff,
+    },
+    Sniffer {
+        kind: ArtifactKind::JournalText,
+        sniff: crate::parse::journal::sniff_text,
+    },
+    Sniffer {
+        kind: ArtifactKind::Syslog,
+        sniff: crate::parse::syslog::sniff,
+    },
+];
+
+fn accounts_score(head: &str, want: AccountsKind) -> f32 {
+    match crate::parse::accounts::sniff_kind(head) {
+        Some((kind, score)) if kind == want => score,
+        _ => 0.0,
+    }
+}
+
+fn clock_score(head: &str, want: ClockKind) -> f32 {
+    match crate::parse::clock::sniff_kind(head) {
+        Some((kind, score)) if kind == want => score,
+        _ => 0.0,
+    }
+}
+
+fn is_stat(head: &str) -> bool {
+    head.contains("File: ") && head.contains("Access: (")
+}
+
+fn bool_score(b: bool) -> f32 {
+    if b {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// How sure content must be before it decides a kind against (or without) the path.
+const CONFIDENT: f32 = 0.6;
+
+fn kind_of(head: &str, location: &Location) -> ArtifactKind {
+    let by_path = kind_by_path(location);
+    let best = SNIFFERS.iter().map(|s| (s.kind, (s.sniff)(head))).fold(
+        None::<(ArtifactKind, f32)>,
+        |best, (kind, score)| match best {
+            Some((_, b)) if b >= score => best,
+            _ => Some((kind, score)),
+        },
+    );
+    match (by_path, best) {
+        // Text logs may be syslog or journal text; content tells which.
+        (Some(ArtifactKind::Syslog), Some((ArtifactKind::JournalText, s))) if s >= CONFIDENT => {
+            ArtifactKind::JournalText
+        }
+        (Some(kind), _) => kind,
+        (None, Some((kind, score))) if score >= CONFIDENT => kind,
+        (None, _) => ArtifactKind::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sosreport_paths_map_to_host_paths_and_commands() {
+        let layout = Layout {
+            roots: vec!["sosreport-web01-2026-11-21-abcdef/".into()],
+        };
+        assert_eq!(
+            layout.locate("sosreport-web01-2026-11-21-abcdef/etc/ssh/sshd_config"),
+            Location {
+                system_path: Some("/etc/ssh/sshd_config".into()),
+                command: None
+            }
+        );
+        assert_eq!(
+            layout
+                .locate(
+                    "sosreport-web01-2026-11-21-abcdef/sos_commands/systemd/systemctl_status_--all"
+                )
+                .command
+                .as_deref(),
+            Some("systemctl status --all")
+        );
+        assert_eq!(
+            layout
+                .locate("sosreport-web01-2026-11-21-abcdef/date")
+                .command
+                .as_deref(),
+            Some("date")
+        );
+    }
+
+    #[test]
+    fn loose_paths_find_the_host_root_by_anchor() {
+        assert_eq!(
+            system_path_by_anchor("upload/server1/etc/ssh/sshd_config.d/50-cloud-init.conf")
+                .as_deref(),
+            Some("/etc/ssh/sshd_config.d/50-cloud-init.conf")
+        );
+        assert_eq!(system_path_by_anchor("authlog.txt"), None);
+        assert_eq!(system_path_by_anchor("notes/etc"), None);
+    }
+
+    #[test]
+    fn path_hints_name_well_known_files() {
+        let loc = |p: &str| Location {
+            system_path: Some(p.into()),
+            command: None,
+        };
+        assert_eq!(
+            kind_by_path(&loc("/var/log/secure-20261115")),
+            Some(ArtifactKind::Syslog)
+        );
+        assert_eq!(
+            kind_by_path(&loc("/etc/ssh/sshd_config.d/50-redhat.conf")),
+            Some(ArtifactKind::SshdConfig)
+        );
+        assert_eq!(kind_by_path(&loc("/etc/motd")), None);
+    }
+
+    #[test]
+    fn supportconfig_command_titles_become_command_names() {
+        assert_eq!(
+            command_name("/usr/bin/systemctl status sshd.service"),
+            "systemctl status sshd.service"
+        );
+    }
+}

@@ -1,0 +1,93 @@
+//! `brute-force`: ambient password guessing from outside addresses. Informational on its own:
+//! every internet-facing sshd sees it. It never outranks a cause that explains a failed login;
+//! it matters when it causes something (bans, throttling) or succeeds (`brute-force-success`).
+
+use crate::finding::Finding;
+use crate::model::Severity;
+
+use super::common::{self, cite, finish, RuleContext};
+use super::Rule;
+
+pub static RULE: Rule = Rule {
+    id: "brute-force",
+    title: "password guessing from outside",
+    severity: Severity::Info,
+    what: "Addresses outside the organisation tried many passwords or many user names.",
+    why: "It is background noise on any exposed sshd, but it fills the logs around the real \
+          failure, can trigger bans and throttling, and is dangerous while password logins are \
+          enabled.",
+    example: "sshd[3310]: Failed password for invalid user admin from 203.0.113.9 port 4412 ssh2 \
+              (x 120)",
+    fix: "Disable password logins (keys only), and rate-limit or ban (fail2ban, ufw limit).",
+    needs: "auth.log/secure or journal",
+    check,
+};
+
+fn check(ctx: &RuleContext) -> Vec<Finding> {
+    let mut sources: Vec<(&str, common::SourceStats)> = common::failures_by_source(ctx)
+        .into_iter()
+        .filter(|(addr, s)| common::is_outside_address(addr) && common::is_guessing(s))
+        .collect();
+    if sources.is_empty() {
+        return Vec::new();
+    }
+    sources.sort_by_key(|(_, s)| std::cmp::Reverse(s.failures.len()));
+    let total: usize = sources.iter().map(|(_, s)| s.failures.len()).sum();
+    let mut f = common::finding(&RULE, String::new());
+    f.explains_failure = false;
+    // First and last guess of the busiest sources: enough to show the pattern.
+    for (_, s) in sources.iter().take(4) {
+        // A failed password shows the guessing best; an `Invalid user` line will do.
+        let failed: Vec<&&crate::model::Event> = s
+            .failures
+            .iter()
+            .filter(|e| e.kind == crate::model::EventKind::AuthFailed)
+            .collect();
+        let pool: Vec<&&crate::model::Event> = if failed.is_empty() {
+            s.failures.iter().collect()
+        } else {
+            failed
+        };
+        if let (Some(first), Some(last)) = (pool.first(), pool.last()) {
+            cite(&mut f, first);
+            cite(&mut f, last);
+        }
+    }
+    for (addr, s) in &sources {
+        f.subjects.addresses.insert((*addr).to_owned());
+        f.subjects.users.extend(s.users.iter().cloned());
+    }
+    let top: Vec<String> = sources
+        .iter()
+        .take(3)
+        .map(|(a, s)| {
+            format!(
+                "{a} ({} attempts, {} user names)",
+                s.failures.len(),
+                s.users.len()
+            )
+        })
+        .collect();
+    let names: std::collections::BTreeSet<&String> =
+        sources.iter().flat_map(|(_, s)| s.users.iter()).collect();
+    f.summary = format!(
+        "{} outside address{} made {total} failed login attempts against {} user names; busiest: {}. No login from them succeeded.",
+        sources.len(),
+        if sources.len() == 1 { "" } else { "es" },
+        names.len(),
+        top.join(", ")
+    );
+    f.confidence = 0.95;
+    // Ambient guessing grows in importance with volume, but stays informational.
+    if total >= 1000 {
+        f.severity = Severity::Low;
+    }
+    f.remediation = vec![
+        "Keep password logins off where possible: PasswordAuthentication no (keys only)".to_owned(),
+        "sudo apt install fail2ban  (or dnf install fail2ban)   # ban repeat offenders".to_owned(),
+        "sudo ufw limit 22/tcp   # or an equivalent rate limit in firewalld/nftables".to_owned(),
+    ];
+    let mut f = finish(f, 8);
+    f.subjects.users = f.subjects.users.into_iter().take(20).collect();
+    vec![f]
+}

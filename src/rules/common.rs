@@ -1,0 +1,257 @@
+//! What every rule needs: the facts, the user's hints, a way to say an artifact was
+//! missing, and small shared judgements (is this the sshd unit, which connection does a line
+//! belong to, what to call the service in a fix command).
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
+use crate::facts::Facts;
+use crate::finding::{Evidence, Finding, Subjects};
+use crate::model::{Diagnostic, Event, EventKind, Severity};
+use crate::rank::Hints;
+
+use super::Rule;
+
+/// The input of a rule.
+pub struct RuleContext<'f> {
+    pub facts: &'f Facts,
+    pub hints: &'f Hints,
+    missing: RefCell<Vec<Diagnostic>>,
+}
+
+impl<'f> RuleContext<'f> {
+    pub fn new(facts: &'f Facts, hints: &'f Hints) -> Self {
+        RuleContext {
+            facts,
+            hints,
+            missing: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Records that `rule` could not check something because the bundle lacks `what`.
+    pub fn missing(&self, rule: &Rule, what: &str) {
+        self.missing.borrow_mut().push(Diagnostic::info(format!(
+            "{}: not checked, the bundle has no {what}",
+            rule.id
+        )));
+    }
+
+    pub fn take_diagnostics(&self) -> Vec<Diagnostic> {
+        std::mem::take(&mut self.missing.borrow_mut())
+    }
+
+    pub fn events(&self) -> impl Iterator<Item = &'f Event> {
+        self.facts.events.iter()
+    }
+
+    pub fn events_of(&self, kind: EventKind) -> impl Iterator<Item = &'f Event> {
+        self.facts.events.iter().filter(move |e| e.kind == kind)
+    }
+}
+
+/// Starts a finding from a rule's metadata.
+pub fn finding(rule: &'static Rule, summary: String) -> Finding {
+    Finding {
+        id: rule.id,
+        rank: 0,
+        severity: rule.severity,
+        confidence: 0.8,
+        title: rule.title,
+        summary,
+        first_seen: None,
+        last_seen: None,
+        subjects: Subjects::default(),
+        evidence: Vec::new(),
+        remediation: Vec::new(),
+        explains: Vec::new(),
+        blocks_all_logins: false,
+        explains_failure: true,
+        hint_score: 0,
+    }
+}
+
+/// Adds an event's line as evidence and its user, address and port as subjects.
+pub fn cite(f: &mut Finding, event: &Event) {
+    if f.evidence
+        .iter()
+        .any(|e| e.path == event.location.path && e.line == event.location.line)
+    {
+        return;
+    }
+    f.evidence.push(Evidence::from_event(event));
+    note_subjects(&mut f.subjects, event);
+}
+
+pub fn note_subjects(subjects: &mut Subjects, event: &Event) {
+    if let Some(u) = &event.fields.user {
+        if !u.is_empty() {
+            subjects.users.insert(u.clone());
+        }
+    }
+    if let Some(a) = &event.fields.addr {
+        subjects.addresses.insert(a.clone());
+    }
+}
+
+/// Sorts evidence by time (undated lines, such as configuration, last, in file order),
+/// fills the span, and caps the list so a flood does not bury the proof.
+pub fn finish(mut f: Finding, max_evidence: usize) -> Finding {
+    let mut seen = std::collections::HashSet::new();
+    f.evidence.retain(|e| seen.insert((e.path.clone(), e.line)));
+    f.evidence.sort_by(|a, b| {
+        (a.time.is_none(), a.time, &a.path, a.line).cmp(&(
+            b.time.is_none(),
+            b.time,
+            &b.path,
+            b.line,
+        ))
+    });
+    if f.evidence.len() > max_evidence {
+        // Keep the first and the last lines of a long run: how it began and how it ended.
+        let head = max_evidence / 2;
+        let tail = max_evidence - head;
+        let n = f.evidence.len();
+        let mut kept: Vec<Evidence> = f.evidence.drain(..head).collect();
+        kept.extend(f.evidence.drain(n - head - tail..));
+        f.evidence = kept;
+    }
+    f.fill_span_from_evidence();
+    f
+}
+
+/// Whether a unit name is the OpenSSH server (`ssh.service` on Debian/Ubuntu,
+/// `sshd.service` elsewhere, with or without the suffix, or its socket).
+pub fn is_sshd_unit(unit: &str) -> bool {
+    let base = unit.trim_end_matches(".service");
+    matches!(base, "ssh" | "sshd" | "openssh" | "openssh-server") || base.starts_with("sshd@")
+}
+
+/// The service name to use in fix commands, as this host names it.
+pub fn service_name(facts: &Facts) -> &'static str {
+    let named_ssh = facts
+        .events
+        .iter()
+        .filter_map(|e| e.fields.unit.as_deref())
+        .chain(facts.units.iter().map(|u| u.status.name.as_str()))
+        .any(|u| u == "ssh.service" || u == "ssh");
+    if named_ssh {
+        "ssh"
+    } else {
+        "sshd"
+    }
+}
+
+/// Whether an address is outside the organisation (not private, loopback or link-local).
+pub fn is_outside_address(addr: &str) -> bool {
+    match addr.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => {
+            !(v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified())
+        }
+        Ok(std::net::IpAddr::V6(v6)) => {
+            let seg = v6.segments()[0];
+            !(v6.is_loopback() || (seg & 0xfe00) == 0xfc00 || (seg & 0xffc0) == 0xfe80)
+        }
+        // A host name: sshd resolved it, so it is some outside name.
+        Err(_) => true,
+    }
+}
+
+/// Identifies the sshd connection a line belongs to: its host and per-connection pid.
+/// Since 9.8 the per-connection process is `sshd-session`, which still logs the
+/// connection's lines under one pid; the listener's pid never carries auth lines.
+pub fn connection_key(event: &Event) -> Option<(Option<&str>, u32)> {
+    event.pid.map(|pid| (event.host.as_deref(), pid))
+}
+
+/// Failed authentication kinds that count as a guess.
+pub fn is_auth_failure(event: &Event) -> bool {
+    matches!(
+        event.kind,
+        EventKind::AuthFailed | EventKind::InvalidUser | EventKind::MaxAuthTriesExceeded
+    )
+}
+
+/// Raises a severity by one step, for findings about the user the ticket names.
+pub fn bump(severity: Severity) -> Severity {
+    match severity {
+        Severity::Info => Severity::Low,
+        Severity::Low => Severity::Medium,
+        Severity::Medium => Severity::High,
+        s => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outside_addresses() {
+        assert!(is_outside_address("203.0.113.9"));
+        assert!(!is_outside_address("10.20.0.15"));
+        assert!(!is_outside_address("192.168.40.12"));
+        assert!(!is_outside_address("fd00::1"));
+        assert!(is_outside_address("2001:db8::5"));
+        assert!(!is_outside_address("127.0.0.1"));
+    }
+
+    #[test]
+    fn sshd_unit_names() {
+        for u in [
+            "ssh.service",
+            "sshd.service",
+            "sshd",
+            "sshd@1-10.0.0.5:22-10.0.0.9:5555.service",
+        ] {
+            assert!(is_sshd_unit(u), "{u}");
+        }
+        assert!(!is_sshd_unit("ssh.socket"));
+        assert!(!is_sshd_unit("cron.service"));
+    }
+}
+
+/// What one remote address did: how many guesses, for which users, when.
+#[derive(Clone, Debug, Default)]
+pub struct SourceStats<'f> {
+    pub failures: Vec<&'f Event>,
+    pub users: BTreeSet<String>,
+    pub invalid_users: BTreeSet<String>,
+}
+
+/// Failures per remote address, over the whole bundle.
+pub fn failures_by_source<'f>(
+    ctx: &RuleContext<'f>,
+) -> std::collections::BTreeMap<&'f str, SourceStats<'f>> {
+    let mut map: std::collections::BTreeMap<&str, SourceStats> = Default::default();
+    for e in ctx.events().filter(|e| is_auth_failure(e)) {
+        let Some(addr) = e.fields.addr.as_deref() else {
+            continue;
+        };
+        let stats = map.entry(addr).or_default();
+        stats.failures.push(e);
+        if let Some(u) = &e.fields.user {
+            stats.users.insert(u.clone());
+            if e.fields.invalid_user || e.kind == EventKind::InvalidUser {
+                stats.invalid_users.insert(u.clone());
+            }
+        }
+    }
+    map
+}
+
+/// Guessing, as opposed to a person mistyping: many failures, or many different names.
+pub const GUESSING_FAILURES: usize = 10;
+pub const GUESSING_NAMES: usize = 4;
+
+pub fn is_guessing(stats: &SourceStats) -> bool {
+    stats.failures.len() >= GUESSING_FAILURES || stats.users.len() >= GUESSING_NAMES
+}
+
+/// Addresses that were guessing passwords: their failures are noise for per-user rules.
+pub fn guessing_sources<'f>(ctx: &RuleContext<'f>) -> BTreeSet<&'f str> {
+    failures_by_source(ctx)
+        .into_iter()
+        .filter(|(_, s)| is_guessing(s))
+        .map(|(a, _)| a)
+        .collect()
+}
