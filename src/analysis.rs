@@ -403,6 +403,19 @@ impl<'t> FactsBuilder<'t> {
             ArtifactKind::Passwd => self.add_passwd(a),
             ArtifactKind::Group => self.add_group(a),
             ArtifactKind::Listing | ArtifactKind::Stat => self.add_listing(a),
+            ArtifactKind::SystemctlShow => {
+                let mut d = Vec::new();
+                let units = systemctl::parse_show(&a.text, &mut d);
+                self.parse_diags(d, a);
+                (units.iter().map(|u| u.props.len()).sum(), 0)
+            }
+            ArtifactKind::SystemctlUnits => {
+                let mut d = Vec::new();
+                let units = systemctl::parse_list_units(&a.text, &mut d);
+                self.parse_diags(d, a);
+                (units.len(), 0)
+            }
+            ArtifactKind::JournalBoots => (journal::parse_boots(&a.text).len(), 0),
             ArtifactKind::Unknown => {
                 self.diagnostics.push(
                     Diagnostic::info("not a kind of file rootline reads; skipped")
@@ -414,6 +427,7 @@ impl<'t> FactsBuilder<'t> {
         };
         self.summaries.push(ArtifactSummary {
             path: a.path.clone(),
+            section: a.section.clone(),
             kind: a.kind.name(),
             lines,
             recognized,
@@ -597,12 +611,14 @@ impl<'t> FactsBuilder<'t> {
         self.parse_diags(d, a);
         self.keep_source(a);
         let n = passwd.accounts.len();
-        self.facts.accounts.extend(
-            passwd
-                .accounts
-                .into_iter()
-                .map(|acc| (a.path.clone(), a.line_offset, acc)),
-        );
+        // The same accounts often come twice (/etc/passwd and `getent passwd`): keep the first.
+        for acc in passwd.accounts {
+            if self.facts.account(&acc.name).is_none() {
+                self.facts
+                    .accounts
+                    .push((a.path.clone(), a.line_offset, acc));
+            }
+        }
         (n, 0)
     }
 

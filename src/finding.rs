@@ -130,6 +130,9 @@ pub struct BundleInfo {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ArtifactSummary {
     pub path: std::sync::Arc<str>,
+    /// The section of a supportconfig file (the file or command its banner names).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
     pub kind: &'static str,
     pub lines: usize,
     pub recognized: usize,

@@ -275,6 +275,8 @@ event_kinds! {
     LogindNewSession => "logind_new_session",
     LogindSessionLoggedOut => "logind_session_logged_out",
     LogindSessionRemoved => "logind_session_removed",
+    // administrators' commands
+    SudoCommand => "sudo_command",
     // systemd unit lifecycle
     UnitStarting => "unit_starting",
     UnitStarted => "unit_started",

@@ -92,7 +92,18 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Bundle, Error> {
         return Ok(collector.finish(name));
     }
     let bytes = read_capped(path, limits.max_total_bytes)?;
-    Ok(from_bytes(&name, bytes, limits))
+    let mut bundle = from_bytes(&name, bytes, limits);
+    // A loose file's own modification time dates its year-less lines.
+    if let [member] = bundle.members.as_mut_slice() {
+        if member.mtime.is_none() {
+            member.mtime = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .and_then(|d| i64::try_from(d.as_secs()).ok());
+        }
+    }
+    Ok(bundle)
 }
 
 fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, Error> {

@@ -54,7 +54,7 @@ fn write_text(
     let width = report
         .artifacts
         .iter()
-        .map(|a| a.path.len())
+        .map(|a| a.path.len() + a.section.as_ref().map_or(0, |s| s.len() + 3))
         .max()
         .unwrap_or(4)
         .clamp(4, 70);
@@ -64,10 +64,14 @@ fn write_text(
         "PATH", "KIND", "LINES", "RECOGNISED", "EVENTS"
     )?;
     for a in &report.artifacts {
+        let name = match &a.section {
+            Some(s) => format!("{} [{s}]", a.path),
+            None => a.path.to_string(),
+        };
         writeln!(
             out,
-            "{:<width$}  {:<17} {:>8} {:>10} {:>7}",
-            a.path, a.kind, a.lines, a.recognized, a.events
+            "{name:<width$}  {:<17} {:>8} {:>10} {:>7}",
+            a.kind, a.lines, a.recognized, a.events
         )?;
     }
     let (lines, recognized, events) = report.artifacts.iter().fold((0, 0, 0), |acc, a| {

@@ -95,6 +95,8 @@ pub struct Artifact<'b> {
     /// The command that produced it (`date`, `systemctl status --all`), when known.
     pub command: Option<String>,
     pub kind: ArtifactKind,
+    /// For a section of a supportconfig file, the file or command its banner names.
+    pub section: Option<String>,
     pub bytes: Cow<'b, [u8]>,
     pub text: Cow<'b, str>,
     pub mtime: Option<DateTime<Utc>>,
@@ -132,6 +134,7 @@ pub fn detect(bundle: &Bundle) -> (Vec<Artifact<'_>>, Vec<Diagnostic>) {
                 system_path: location.system_path,
                 command: location.command,
                 kind,
+                section: None,
                 bytes: Cow::Borrowed(&member.data),
                 text,
                 mtime,
@@ -149,6 +152,7 @@ pub fn detect(bundle: &Bundle) -> (Vec<Artifact<'_>>, Vec<Diagnostic>) {
             system_path: location.system_path,
             command: location.command,
             kind,
+            section: None,
             bytes: Cow::Borrowed(&member.data),
             text,
             mtime,
@@ -179,6 +183,7 @@ fn split_supportconfig<'b>(
             system_path: location.system_path,
             command: location.command,
             kind,
+            section: Some(section.title.to_owned()),
             bytes: Cow::Owned(section.body.as_bytes().to_vec()),
             text: Cow::Owned(section.body.to_owned()),
             mtime,
@@ -400,6 +405,18 @@ const SNIFFERS: &[Sniffer] = &[
     Sniffer {
         kind: ArtifactKind::SystemctlStatus,
         sniff: crate::parse::systemctl::sniff,
+    },
+    Sniffer {
+        kind: ArtifactKind::SystemctlShow,
+        sniff: crate::parse::systemctl::sniff_show,
+    },
+    Sniffer {
+        kind: ArtifactKind::SystemctlUnits,
+        sniff: crate::parse::systemctl::sniff_list_units,
+    },
+    Sniffer {
+        kind: ArtifactKind::JournalBoots,
+        sniff: crate::parse::journal::sniff_boots,
     },
     Sniffer {
         kind: ArtifactKind::Passwd,

@@ -70,6 +70,75 @@ pub fn sniff_text(head: &str) -> f32 {
     0.7 + 0.3 * ok as f32 / lines.len() as f32
 }
 
+/// One boot of `journalctl --list-boots`: its index, id, and first/last entry as printed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Boot {
+    pub index: i64,
+    pub id: String,
+    pub first: String,
+    pub last: String,
+    pub line: usize,
+}
+
+/// `journalctl --list-boots`, in the old layout (`-1 3f2a... Mon 2026-11-16 ...—Mon ...`)
+/// and the newer one with an `IDX BOOT ID FIRST ENTRY LAST ENTRY` header.
+pub fn parse_boots(text: &str) -> Vec<Boot> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let mut words = line.split_whitespace();
+            let index: i64 = words.next()?.parse().ok()?;
+            let id = words.next()?;
+            if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            let rest: Vec<&str> = words.collect();
+            let rest = rest.join(" ");
+            let (first, last) = rest
+                .split_once('—')
+                .or_else(|| split_two_timestamps(&rest))
+                .unwrap_or((rest.as_str(), ""));
+            Some(Boot {
+                index,
+                id: id.to_owned(),
+                first: first.trim().to_owned(),
+                last: last.trim().to_owned(),
+                line: i + 1,
+            })
+        })
+        .collect()
+}
+
+/// Newer layout: two `Day YYYY-MM-DD HH:MM:SS ZONE` stamps separated by spaces.
+fn split_two_timestamps(s: &str) -> Option<(&str, &str)> {
+    let words: Vec<(usize, &str)> = s
+        .split(' ')
+        .scan(0, |pos, w| {
+            let start = *pos;
+            *pos += w.len() + 1;
+            Some((start, w))
+        })
+        .filter(|(_, w)| !w.is_empty())
+        .collect();
+    if words.len() < 8 {
+        return None;
+    }
+    let cut = words[4].0;
+    Some((&s[..cut], &s[cut..]))
+}
+
+pub fn sniff_boots(head: &str) -> f32 {
+    let lines: Vec<&str> = head
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with("IDX"))
+        .take(10)
+        .collect();
+    if lines.is_empty() {
+        return 0.0;
+    }
+    0.95 * parse_boots(&lines.join("\n")).len() as f32 / lines.len() as f32
+}
+
 /// journal field names: upper case letters, digits and underscores.
 fn is_field_name(key: &str) -> bool {
     !key.is_empty()
@@ -530,6 +599,20 @@ Nov 23 14:05:01 web01 sshd[1]: a\n-- Reboot --\nNov 23 14:06:01 web01 sshd[2]: b
         assert_eq!(recs.len(), 2);
         assert_eq!(recs[1].as_ref().unwrap().line, 4);
         assert!(sniff_text(text) > 0.9);
+    }
+
+    #[test]
+    fn list_boots_in_both_layouts() {
+        let old = " -1 3f2a9c0d1e2f3a4b5c6d7e8f9a0b1c2d Mon 2026-11-16 09:00:01 UTC—Mon 2026-11-23 14:05:01 UTC\n  0 aa11bb22cc33dd44ee55ff6600112233 Mon 2026-11-23 14:06:00 UTC—Mon 2026-11-23 15:00:00 UTC\n";
+        let boots = parse_boots(old);
+        assert_eq!(boots.len(), 2);
+        assert_eq!(boots[0].index, -1);
+        assert_eq!(boots[0].first, "Mon 2026-11-16 09:00:01 UTC");
+        let new = "IDX BOOT ID                          FIRST ENTRY                 LAST ENTRY\n  0 aa11bb22cc33dd44ee55ff6600112233 Mon 2026-11-23 14:06:00 UTC Mon 2026-11-23 15:00:00 UTC\n";
+        let boots = parse_boots(new);
+        assert_eq!(boots[0].last, "Mon 2026-11-23 15:00:00 UTC");
+        assert!(sniff_boots(new) > 0.9);
+        assert_eq!(sniff_boots("Port 22\n"), 0.0);
     }
 
     #[test]

@@ -32,6 +32,11 @@ pub struct Transcript {
 
 /// Confidence that a text is an ssh client transcript.
 pub fn sniff(head: &str) -> f32 {
+    // A terminal transcript that runs ssh and shows one of its messages.
+    let runs_ssh = head.lines().take(3).any(runs_ssh_command);
+    if runs_ssh && head.lines().any(|l| classify(l.trim_start()).is_some()) {
+        return 0.9;
+    }
     let mut total = 0;
     let mut hits = 0;
     for line in head.lines().filter(|l| !l.trim().is_empty()).take(40) {
@@ -73,6 +78,15 @@ pub fn parse(text: &str) -> Transcript {
     out
 }
 
+/// A shell prompt line that runs `ssh` (`user@box:~$ ssh alice@web01`,
+/// `client:~/>TERM=xterm ssh -l user host`).
+fn runs_ssh_command(line: &str) -> bool {
+    line.split(|c: char| c.is_whitespace() || matches!(c, '>' | '$' | '#' | '%'))
+        .collect::<Vec<_>>()
+        .windows(2)
+        .any(|w| w[0] == "ssh" && !w[1].is_empty())
+}
+
 fn classify(line: &str) -> Option<(EventKind, EventFields)> {
     if let Some(rest) = line.strip_prefix("debug1: Authentications that can continue: ") {
         return Some((
@@ -99,6 +113,15 @@ fn classify(line: &str) -> Option<(EventKind, EventFields)> {
     }
     if line == "debug1: No more authentication methods to try." {
         return Some((EventKind::ClientNoMoreMethods, EventFields::default()));
+    }
+    if let Some(methods_text) = line.strip_prefix("Permission denied (") {
+        return Some((
+            EventKind::ClientPermissionDenied,
+            EventFields {
+                offer: methods(methods_text.trim_end_matches(").").trim_end_matches(')')),
+                ..EventFields::default()
+            },
+        ));
     }
     if let Some(idx) = line.find(": Permission denied (") {
         let who = &line[..idx];
@@ -188,6 +211,16 @@ carol@web03.example.com: Permission denied (publickey).
             Some("Connection refused")
         );
         assert_eq!(t.lines[0].fields.port, Some(22));
+    }
+
+    #[test]
+    fn terminal_transcripts_with_a_prompt_are_client_output() {
+        let t = "box:~/>TERM=xterm-mono ssh -l user host.example.net\nBanner text\nPassword:\nPermission denied (publickey,password)\n";
+        assert!(sniff(t) > 0.6);
+        let parsed = parse(t);
+        assert_eq!(parsed.lines[0].kind, EventKind::ClientPermissionDenied);
+        assert_eq!(parsed.lines[0].fields.offer, ["publickey", "password"]);
+        assert!(!runs_ssh_command("Nov 23 14:05:01 web01 sshd[1]: x"));
     }
 
     #[test]

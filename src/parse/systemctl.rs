@@ -49,8 +49,9 @@ pub enum Bullet {
 fn bullet_of(c: char) -> Option<Bullet> {
     Some(match c {
         '●' => Bullet::Dot,
-        '×' | '✗' => Bullet::Cross,
-        '○' => Bullet::Circle,
+        // Without a UTF-8 locale (sosreport, supportconfig) systemd prints `*`, `x`, `o`.
+        '×' | '✗' | 'x' => Bullet::Cross,
+        '○' | 'o' => Bullet::Circle,
         '*' => Bullet::Asterisk,
         '↻' => Bullet::Reload,
         _ => return None,
@@ -521,7 +522,7 @@ impl StatusReport {
 static NOT_FOUND: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"Unit (\S+) could not be found\.$").expect("valid regex"));
 static HEADER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(?:([●×✗○*↻]) )?(\S+)(?: - (.*))?$").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"^(?:([●×✗○*↻ox]) )?(\S+)(?: - (.*))?$").expect("valid regex"));
 static PROPERTY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\s*)([A-Z][A-Za-z]*(?:[ -][A-Za-z]+)*): ?(.*)$").expect("valid regex")
 });
@@ -969,6 +970,21 @@ pub fn sniff_list_units(head: &str) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_glyphs_of_non_utf8_captures_open_stanzas() {
+        let text = "o sshd.service - OpenSSH server daemon\n     Loaded: loaded (/usr/lib/systemd/system/sshd.service; enabled; preset: enabled)\n     Active: inactive (dead) since Fri 2026-11-20 13:40:07 EST; 1h 30min ago\n\nx ssh.socket - OpenBSD Secure Shell server socket\n     Active: failed (Result: resources)\n";
+        let mut d = Vec::new();
+        let units = parse(text, &mut d);
+        assert_eq!(units.len(), 2);
+        assert_eq!(units[0].bullet, Some(Bullet::Circle));
+        assert_eq!(
+            units[0].active.as_ref().unwrap().state,
+            ActiveKind::Inactive
+        );
+        assert_eq!(units[0].active.as_ref().unwrap().line, 3);
+        assert_eq!(units[1].bullet, Some(Bullet::Cross));
+    }
     use crate::model::Level;
     use chrono::NaiveDateTime;
 

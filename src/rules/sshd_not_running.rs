@@ -104,6 +104,12 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
         cite(&mut f, e);
     }
     let stopped_at = downs_after_up.first().and_then(|e| e.time);
+    let stopper = stopped_at.and_then(|t| admin_command_before(ctx, t));
+    if let Some(cmd) = stopper {
+        f.evidence.push(
+            crate::finding::Evidence::from_event(cmd).with_note("the command that stopped it"),
+        );
+    }
     if let Some(ev) = &unit_down {
         f.evidence.push(ev.clone());
     }
@@ -113,15 +119,27 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
         _ => 0.8,
     };
     f.explains = vec![];
+    let by_whom = stopper
+        .map(|c| {
+            format!(
+                " ({} ran \"{}\")",
+                c.fields.user.as_deref().unwrap_or("someone"),
+                c.fields.reason.as_deref().unwrap_or("")
+            )
+        })
+        .unwrap_or_default();
+    let until = match (horizon, ctx.facts.collected_at) {
+        (Some(_), _) => " before the reported attempt".to_owned(),
+        (None, Some(c)) => format!(
+            " before the bundle was collected at {}",
+            crate::finding::format_time(&c)
+        ),
+        (None, None) => " before the bundle was collected".to_owned(),
+    };
     f.summary = match stopped_at {
         Some(t) => format!(
-            "sshd went down at {} and nothing started it again{}; clients get \"Connection refused\".",
+            "sshd went down at {}{by_whom} and nothing started it again{until}; clients get \"Connection refused\".",
             crate::finding::format_time(&t),
-            if horizon.is_some() {
-                " before the reported attempt"
-            } else {
-                " before the bundle was collected"
-            }
         ),
         None => "systemctl reports the SSH service is not running; clients get \"Connection refused\"."
             .to_owned(),
@@ -173,4 +191,25 @@ fn socket_activated(ctx: &RuleContext) -> bool {
                 .as_ref()
                 .is_some_and(|a| a.state == ActiveKind::Active)
     })
+}
+
+/// A `sudo` command that stops, disables or kills sshd, run shortly before it went down.
+fn admin_command_before<'f>(
+    ctx: &RuleContext<'f>,
+    down: chrono::DateTime<chrono::Utc>,
+) -> Option<&'f Event> {
+    ctx.events_of(EventKind::SudoCommand)
+        .filter(|e| {
+            e.time
+                .is_some_and(|t| t <= down && down - t <= chrono::TimeDelta::minutes(10))
+        })
+        .filter(|e| {
+            let cmd = e.fields.reason.as_deref().unwrap_or("");
+            let touches_ssh = cmd.contains("ssh");
+            let stops = ["stop", "disable", "mask", "kill"]
+                .iter()
+                .any(|w| cmd.contains(w));
+            touches_ssh && stops
+        })
+        .last()
 }

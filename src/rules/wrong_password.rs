@@ -101,10 +101,12 @@ fn finding_for<'f>(ctx: &RuleContext<'f>, user: &str, failures: Vec<&'f Event>) 
             .as_deref()
             .is_some_and(common::is_outside_address)
     });
-    if all_outside
-        && failures.len() >= common::GUESSING_FAILURES
-        && ctx.hints.user.as_deref() != Some(user)
-    {
+    let hinted = ctx.hints.user.as_deref() == Some(user);
+    if all_outside && failures.len() >= common::GUESSING_FAILURES && !hinted {
+        return None;
+    }
+    // root's password tried from the internet is a scanner's guess, not an admin's typo.
+    if user == "root" && all_outside && !hinted {
         return None;
     }
     let mut f = common::finding(&RULE, String::new());

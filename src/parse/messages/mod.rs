@@ -14,6 +14,7 @@ mod pam;
 mod remote;
 mod sshd;
 mod startup;
+mod sudo;
 mod systemd;
 
 use crate::model::{EventFields, EventKind};
@@ -98,6 +99,7 @@ pub fn classify(program: &str, message: &str) -> Classification {
         }
         "systemd" => systemd::classify_pid1(message),
         "systemd-logind" => systemd::classify_logind(message),
+        "sudo" => sudo::classify(message).map_or(Classification::NotOurs, Classification::Event),
         _ => Classification::NotOurs,
     }
 }
