@@ -813,9 +813,12 @@ fn root_cause_timeline(events: &[Event], findings: &[Finding]) -> Vec<TimelineEn
     // other lines about a cited unit. systemd's own pid is shared by every unit, so units
     // are matched by name instead.
     let is_cited = |e: &Event| cited.contains_key(&(&*e.location.path, e.location.line));
+    // Only sshd gives each connection its own process; logind, systemd and sudo are shared
+    // daemons whose pid says nothing about a connection.
+    let per_connection = |e: &Event| messages::is_ssh_related(&e.program);
     let connections: BTreeSet<(Option<&str>, u32)> = events
         .iter()
-        .filter(|e| is_cited(e) && e.program != "systemd")
+        .filter(|e| is_cited(e) && per_connection(e))
         .filter_map(|e| e.pid.map(|p| (e.host.as_deref(), p)))
         .collect();
     let units: BTreeSet<&str> = events
@@ -831,8 +834,9 @@ fn root_cause_timeline(events: &[Event], findings: &[Finding]) -> Vec<TimelineEn
         let related = if e.program == "systemd" {
             e.fields.unit.as_deref().is_some_and(|u| units.contains(u))
         } else {
-            e.pid
-                .is_some_and(|p| connections.contains(&(e.host.as_deref(), p)))
+            per_connection(e)
+                && e.pid
+                    .is_some_and(|p| connections.contains(&(e.host.as_deref(), p)))
         };
         if ids.is_none() {
             if !related || context >= MAX_CONTEXT {

@@ -62,19 +62,35 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
         .take(3)
         .map(|(a, s)| {
             format!(
-                "{a} ({} attempts, {} user names)",
-                s.failures.len(),
-                s.users.len()
+                "{a} ({}, {})",
+                plural(s.failures.len(), "attempt"),
+                plural(s.users.len(), "user name")
             )
         })
         .collect();
     let names: std::collections::BTreeSet<&String> =
         sources.iter().flat_map(|(_, s)| s.users.iter()).collect();
+    let succeeded: Vec<&str> = sources
+        .iter()
+        .map(|(a, _)| *a)
+        .filter(|a| {
+            ctx.events_of(crate::model::EventKind::AuthAccepted)
+                .any(|e| e.fields.addr.as_deref() == Some(*a))
+        })
+        .collect();
+    let outcome = if succeeded.is_empty() {
+        "No login from them succeeded.".to_owned()
+    } else {
+        format!(
+            "A login from {} succeeded: see brute-force-success.",
+            succeeded.join(", ")
+        )
+    };
     f.summary = format!(
-        "{} outside address{} made {total} failed login attempts against {} user names; busiest: {}. No login from them succeeded.",
-        sources.len(),
-        if sources.len() == 1 { "" } else { "es" },
-        names.len(),
+        "{} made {} against {}; busiest: {}. {outcome}",
+        plural(sources.len(), "outside address"),
+        plural(total, "failed login attempt"),
+        plural(names.len(), "user name"),
         top.join(", ")
     );
     f.confidence = 0.95;
@@ -90,4 +106,13 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
     let mut f = finish(f, 8);
     f.subjects.users = f.subjects.users.into_iter().take(20).collect();
     vec![f]
+}
+
+/// `1 attempt`, `40 attempts`, `2 outside addresses`.
+fn plural(n: usize, noun: &str) -> String {
+    match (n, noun.ends_with("ss")) {
+        (1, _) => format!("1 {noun}"),
+        (_, true) => format!("{n} {noun}es"),
+        _ => format!("{n} {noun}s"),
+    }
 }
