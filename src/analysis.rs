@@ -196,6 +196,9 @@ fn clock_facts(bundle: &Bundle, artifacts: &[Artifact], diags: &mut Vec<Diagnost
             }
         }
     }
+    if facts.zone.is_none() {
+        facts.zone = zone_from_journal_matches(artifacts);
+    }
     // A `date` in local time becomes exact once the zone is known.
     if let (None, Some((c, source))) = (&facts.collected_at, &local_collection) {
         if let Some((zone, _)) = &facts.zone {
@@ -216,6 +219,63 @@ fn clock_facts(bundle: &Bundle, artifacts: &[Artifact], diags: &mut Vec<Diagnost
         .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0));
     facts.newest_absolute = newest_journal_time(artifacts);
     facts
+}
+
+/// How many journal records to index when matching lines against local-time logs.
+const ZONE_MATCH_RECORDS: usize = 50_000;
+
+/// When the bundle does not name its zone but carries the same lines twice, in a journal
+/// export (absolute UTC) and in a local-time log, their difference is the zone's offset.
+/// The most common offset among matching lines wins; it is reported as inferred.
+fn zone_from_journal_matches(artifacts: &[Artifact]) -> Option<(Zone, String)> {
+    let mut utc_of: HashMap<(String, Option<u32>, String), DateTime<Utc>> = HashMap::new();
+    for a in artifacts.iter().filter(|a| {
+        matches!(
+            a.kind,
+            ArtifactKind::JournalExport | ArtifactKind::JournalJson
+        )
+    }) {
+        for r in log_records(a)?.flatten().take(ZONE_MATCH_RECORDS) {
+            if let crate::model::RecordTime::Utc(t) = r.time {
+                utc_of.entry((r.program, r.pid, r.message)).or_insert(t);
+            }
+        }
+    }
+    if utc_of.is_empty() {
+        return None;
+    }
+    let mut votes: BTreeMap<i64, (usize, Arc<str>)> = BTreeMap::new();
+    for a in artifacts
+        .iter()
+        .filter(|a| matches!(a.kind, ArtifactKind::Syslog | ArtifactKind::JournalText))
+    {
+        for r in log_records(a)?.flatten().take(ZONE_MATCH_RECORDS) {
+            let Some(utc) = utc_of.get(&(r.program.clone(), r.pid, r.message.clone())) else {
+                continue;
+            };
+            let local = match r.time {
+                crate::model::RecordTime::Local(t) => t,
+                crate::model::RecordTime::YearLess { month, day, time } => {
+                    match chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(utc), month, day) {
+                        Some(d) => d.and_time(time),
+                        None => continue,
+                    }
+                }
+                _ => continue,
+            };
+            // Offsets are whole quarter hours; rounding absorbs sub-second differences.
+            let seconds = (local - utc.naive_utc()).num_seconds();
+            let quarter = 15 * 60;
+            let offset = ((seconds as f64 / quarter as f64).round() as i64) * quarter;
+            votes.entry(offset).or_insert((0, a.path.clone())).0 += 1;
+        }
+    }
+    let (offset, (n, path)) = votes.into_iter().max_by_key(|(_, (n, _))| *n)?;
+    let fixed = chrono::FixedOffset::east_opt(i32::try_from(offset).ok()?)?;
+    Some((
+        Zone::Fixed(fixed),
+        format!("{n} line(s) of {path} that the journal also records in UTC (inferred)"),
+    ))
 }
 
 fn newest_journal_time(artifacts: &[Artifact]) -> Option<DateTime<Utc>> {

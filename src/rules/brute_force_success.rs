@@ -29,19 +29,27 @@ const BURST_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 const BURST_FAILURES: usize = 8;
 
 fn check(ctx: &RuleContext) -> Vec<Finding> {
+    // Each source's failures in time order, so a success finds its burst by binary search.
+    let mut failures: std::collections::HashMap<&str, Vec<&Event>> = Default::default();
+    for e in ctx
+        .events()
+        .filter(|e| common::is_auth_failure(e) && e.time.is_some())
+    {
+        if let Some(addr) = e.fields.addr.as_deref() {
+            failures.entry(addr).or_default().push(e);
+        }
+    }
     let mut findings: Vec<Finding> = Vec::new();
     for accepted in ctx.events_of(EventKind::AuthAccepted) {
         let (Some(addr), Some(at)) = (accepted.fields.addr.as_deref(), accepted.time) else {
             continue;
         };
-        let burst: Vec<&Event> = ctx
-            .events()
-            .filter(|e| {
-                common::is_auth_failure(e)
-                    && e.fields.addr.as_deref() == Some(addr)
-                    && e.time.is_some_and(|t| t <= at && at - t <= BURST_WINDOW)
-            })
-            .collect();
+        let Some(from_addr) = failures.get(addr) else {
+            continue;
+        };
+        let start = from_addr.partition_point(|e| e.time < Some(at - BURST_WINDOW));
+        let end = from_addr.partition_point(|e| e.time <= Some(at));
+        let burst: Vec<&Event> = from_addr[start..end].to_vec();
         if burst.len() < BURST_FAILURES {
             continue;
         }

@@ -3,7 +3,7 @@
 //! belong to, what to call the service in a fix command).
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::facts::Facts;
 use crate::finding::{Evidence, Finding, Subjects};
@@ -12,20 +12,41 @@ use crate::rank::Hints;
 
 use super::Rule;
 
-/// The input of a rule.
+/// A connection: the host and sshd's per-connection pid.
+pub type ConnectionKey<'f> = (Option<&'f str>, u32);
+
+/// The input of a rule, with the events indexed once so that no rule has to rescan them
+/// for every user or connection it looks at.
 pub struct RuleContext<'f> {
     pub facts: &'f Facts,
     pub hints: &'f Hints,
     missing: RefCell<Vec<Diagnostic>>,
+    by_kind: HashMap<EventKind, Vec<&'f Event>>,
+    by_connection: HashMap<ConnectionKey<'f>, Vec<&'f Event>>,
 }
 
 impl<'f> RuleContext<'f> {
     pub fn new(facts: &'f Facts, hints: &'f Hints) -> Self {
+        let mut by_kind: HashMap<EventKind, Vec<&Event>> = HashMap::new();
+        let mut by_connection: HashMap<ConnectionKey, Vec<&Event>> = HashMap::new();
+        for e in &facts.events {
+            by_kind.entry(e.kind).or_default().push(e);
+            if let Some(key) = connection_key(e) {
+                by_connection.entry(key).or_default().push(e);
+            }
+        }
         RuleContext {
             facts,
             hints,
             missing: RefCell::new(Vec::new()),
+            by_kind,
+            by_connection,
         }
+    }
+
+    /// Every line of one sshd connection, in time order.
+    pub fn connection(&self, key: ConnectionKey<'f>) -> &[&'f Event] {
+        self.by_connection.get(&key).map_or(&[], Vec::as_slice)
     }
 
     /// Records that `rule` could not check something because the bundle lacks `what`.
@@ -44,8 +65,12 @@ impl<'f> RuleContext<'f> {
         self.facts.events.iter()
     }
 
-    pub fn events_of(&self, kind: EventKind) -> impl Iterator<Item = &'f Event> {
-        self.facts.events.iter().filter(move |e| e.kind == kind)
+    pub fn events_of(&self, kind: EventKind) -> impl Iterator<Item = &'f Event> + '_ {
+        self.by_kind
+            .get(&kind)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .copied()
     }
 }
 
@@ -159,8 +184,15 @@ pub fn is_outside_address(addr: &str) -> bool {
 /// Identifies the sshd connection a line belongs to: its host and per-connection pid.
 /// Since 9.8 the per-connection process is `sshd-session`, which still logs the
 /// connection's lines under one pid; the listener's pid never carries auth lines.
-pub fn connection_key(event: &Event) -> Option<(Option<&str>, u32)> {
-    event.pid.map(|pid| (event.host.as_deref(), pid))
+pub fn connection_key(event: &Event) -> Option<ConnectionKey<'_>> {
+    let sshd = matches!(
+        event.program.as_str(),
+        "sshd" | "sshd-session" | "sshd-auth"
+    ) || event.program.starts_with("sshd(");
+    event
+        .pid
+        .filter(|_| sshd)
+        .map(|pid| (event.host.as_deref(), pid))
 }
 
 /// Failed authentication kinds that count as a guess.

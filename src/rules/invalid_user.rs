@@ -78,13 +78,11 @@ fn finding_for(ctx: &RuleContext, user: &str, events: &[&Event]) -> Finding {
         cite(&mut f, e);
     }
     // PAM's "user unknown" on the same connections confirms it from the other side.
-    let connections: Vec<_> = events
-        .iter()
-        .filter_map(|e| common::connection_key(e))
-        .collect();
-    for e in ctx.events_of(EventKind::PamUserUnknown) {
-        if common::connection_key(e).is_some_and(|k| connections.contains(&k)) {
-            cite(&mut f, e);
+    for key in events.iter().filter_map(|e| common::connection_key(e)) {
+        for e in ctx.connection(key) {
+            if e.kind == EventKind::PamUserUnknown {
+                cite(&mut f, e);
+            }
         }
     }
     let suggestion = ctx.facts.similar_account(user);

@@ -56,12 +56,12 @@ fn finding_for(ctx: &RuleContext, path: &str, events: &[&Event]) -> Finding {
     if let Some(u) = &user {
         f.subjects.users.insert(u.clone());
         // The connection's end, which shows who was turned away and from where.
-        for e in ctx.events().filter(|e| {
-            e.kind == EventKind::ConnectionClosed
-                && e.fields.user.as_deref() == Some(u.as_str())
-                && common::connection_key(e) == common::connection_key(events[0])
-        }) {
-            cite(&mut f, e);
+        let connection = common::connection_key(events[0]).map_or(&[][..], |k| ctx.connection(k));
+        for e in connection {
+            if e.kind == EventKind::ConnectionClosed && e.fields.user.as_deref() == Some(u.as_str())
+            {
+                cite(&mut f, e);
+            }
         }
     }
     let listing = ctx.facts.file_entry(path);
@@ -98,8 +98,8 @@ fn symbolic_problem(mode: u32) -> String {
 /// The user of the connection the refusal belongs to (same per-connection pid).
 fn user_of_connection(ctx: &RuleContext, refusal: &Event) -> Option<String> {
     let key = common::connection_key(refusal)?;
-    ctx.events()
-        .filter(|e| common::connection_key(e) == Some(key))
+    ctx.connection(key)
+        .iter()
         .find_map(|e| e.fields.user.clone())
 }
 

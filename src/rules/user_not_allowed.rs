@@ -61,17 +61,11 @@ fn finding_for(ctx: &RuleContext, user: &str, events: &[&Event]) -> Finding {
         cite(&mut f, e);
     }
     // The follow-on lines sshd writes for the now "invalid" user, on the same connections.
-    let connections: Vec<_> = events
-        .iter()
-        .filter_map(|e| common::connection_key(e))
-        .collect();
-    for e in ctx.events() {
-        let same_connection = common::connection_key(e).is_some_and(|k| connections.contains(&k));
-        if same_connection
-            && e.fields.user.as_deref() == Some(user)
-            && e.kind == EventKind::AuthFailed
-        {
-            cite(&mut f, e);
+    for key in events.iter().filter_map(|e| common::connection_key(e)) {
+        for e in ctx.connection(key) {
+            if e.fields.user.as_deref() == Some(user) && e.kind == EventKind::AuthFailed {
+                cite(&mut f, e);
+            }
         }
     }
     let config_lines = directive_evidence(ctx, user, first);

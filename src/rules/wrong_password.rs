@@ -114,17 +114,15 @@ fn finding_for<'f>(ctx: &RuleContext<'f>, user: &str, failures: Vec<&'f Event>) 
         cite(&mut f, e);
     }
     // PAM's view of the same connections names the module that said no.
-    let connections: Vec<_> = failures
-        .iter()
-        .filter_map(|e| common::connection_key(e))
-        .collect();
-    for e in ctx.events().filter(|e| {
-        matches!(
-            e.kind,
-            EventKind::PamAuthFailure | EventKind::PamMoreAuthFailures
-        ) && common::connection_key(e).is_some_and(|k| connections.contains(&k))
-    }) {
-        cite(&mut f, e);
+    for key in failures.iter().filter_map(|e| common::connection_key(e)) {
+        for e in ctx.connection(key) {
+            if matches!(
+                e.kind,
+                EventKind::PamAuthFailure | EventKind::PamMoreAuthFailures
+            ) {
+                cite(&mut f, e);
+            }
+        }
     }
     let addrs: BTreeSet<&str> = failures
         .iter()
