@@ -1,383 +1,339 @@
-//! Archive and compression formats, recognised by magic bytes: zip, tar, gzip and xz.
-//! Everything is read from memory; decompression is capped by the collector's budget.
+//! Reading zip and tar containers (plain, gzip or xz compressed) into the collector, in one
+//! streaming pass and entirely in memory: nothing from a bundle is ever written to disk.
+//! Every entry goes through the collector's member-count gate and its path hygiene; a
+//! container that breaks mid-way keeps what was read before the damage.
 
-use std::io::{Cursor, Read};
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
-use super::links::{Link, LinkKind};
-use super::{safe_path, Collector};
+use super::collect::{decoder, Collector, Scope};
+use super::limits::{read_capped, Capped, Metered};
+use super::sniff::{is_tar, sniff, Format, HEAD_LEN};
 use crate::model::Diagnostic;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Container {
-    Zip,
-    Tar,
-    Gzip,
-    Xz,
-}
+/// Longest symlink target read from a zip entry's data (Linux allows 4095 bytes).
+const MAX_LINK_TARGET: u64 = 4096;
 
-impl Container {
-    pub(crate) fn sniff(bytes: &[u8]) -> Option<Container> {
-        if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-            Some(Container::Zip)
-        } else if bytes.starts_with(&[0x1f, 0x8b]) {
-            Some(Container::Gzip)
-        } else if bytes.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
-            Some(Container::Xz)
-        } else if is_tar(bytes) {
-            Some(Container::Tar)
-        } else {
-            None
-        }
-    }
-}
+/// Unix file type bits, as zip stores them in the external attributes.
+const S_IFMT: u32 = 0o170000;
+const S_IFSOCK: u32 = 0o140000;
+const S_IFLNK: u32 = 0o120000;
+const S_IFBLK: u32 = 0o060000;
+const S_IFCHR: u32 = 0o020000;
+const S_IFIFO: u32 = 0o010000;
 
-/// A tar header: `ustar` magic at 257, or an old-style header whose checksum adds up.
-fn is_tar(bytes: &[u8]) -> bool {
-    if bytes.len() < 512 {
-        return false;
-    }
-    if &bytes[257..262] == b"ustar" {
-        return true;
-    }
-    let stored = std::str::from_utf8(&bytes[148..156])
-        .ok()
-        .map(|s| s.trim_matches(|c: char| c == '\0' || c == ' '))
-        .and_then(|s| u32::from_str_radix(s, 8).ok());
-    let Some(stored) = stored else { return false };
-    let sum: u32 = bytes[..512]
-        .iter()
-        .enumerate()
-        .map(|(i, b)| {
-            if (148..156).contains(&i) {
-                32
-            } else {
-                u32::from(*b)
-            }
-        })
-        .sum();
-    bytes[0] != 0 && sum == stored
-}
-
-/// Expands the top-level container of a bundle (depth 0).
-pub(crate) fn expand(
-    container: Container,
-    bytes: Vec<u8>,
-    prefix: &str,
-    depth: u32,
+/// Reads a whole bundle given as one file (or stdin bytes): an archive, or a loose file
+/// that becomes the only member, named `loose_name`.
+pub(crate) fn read_top<R: Read + Seek>(
     c: &mut Collector,
-) {
-    match container {
-        Container::Zip => read_zip(bytes, prefix, depth, c),
-        Container::Tar => read_tar(Cursor::new(bytes), prefix, depth, c),
-        Container::Gzip | Container::Xz => {
-            let name = if prefix.is_empty() { "bundle" } else { prefix };
-            let Some(data) = decompress(container, &bytes, name, c) else {
-                return;
-            };
-            if is_tar(&data) {
-                read_tar(Cursor::new(data), prefix, depth, c);
-            } else {
-                // A single compressed log given as the bundle.
-                c.store(
-                    if prefix.is_empty() {
-                        "bundle".into()
-                    } else {
-                        prefix.to_owned()
-                    },
-                    data,
-                    None,
-                );
-            }
-        }
-    }
-}
-
-/// A member that is itself compressed or an archive.
-pub(crate) fn expand_member(
-    container: Container,
-    bytes: Vec<u8>,
-    path: &str,
+    mut source: R,
+    loose_name: &str,
     mtime: Option<i64>,
-    depth: u32,
-    c: &mut Collector,
-) {
-    match container {
-        Container::Gzip | Container::Xz => {
-            let Some(data) = decompress(container, &bytes, path, c) else {
-                return;
-            };
-            if is_tar(&data) {
-                nested(Container::Tar, data, path, mtime, depth, c);
-            } else {
-                // A rotated log: the member keeps its stored name.
-                c.store(path.to_owned(), data, mtime);
+    scope: &Scope,
+) -> io::Result<()> {
+    let head = peek(&mut source)?;
+    let meter = c.meter().clone();
+    match sniff(&head) {
+        Format::Zip => {
+            read_zip(c, source, scope);
+        }
+        Format::Tar => {
+            read_tar(c, Metered::new(source, &meter), scope);
+        }
+        format @ (Format::Gzip | Format::Xz) => {
+            let stream = Metered::new(decoder(format, source), &meter);
+            read_stream(c, stream, loose_name, mtime, scope);
+        }
+        Format::Plain => {
+            if c.admit() {
+                let read = read_capped(Metered::new(source, &meter), c.limits().max_member_bytes);
+                c.take_member(loose_name.to_owned(), read, None, mtime, scope.depth);
             }
         }
-        Container::Zip | Container::Tar => nested(container, bytes, path, mtime, depth, c),
+    }
+    Ok(())
+}
+
+/// Reads an archive that is a member of the bundle, already in memory. Returns false when
+/// the archive was damaged.
+pub(crate) fn read_archive_bytes(c: &mut Collector, data: &[u8], scope: &Scope) -> bool {
+    if sniff(data) == Format::Zip {
+        read_zip(c, Cursor::new(data), scope)
+    } else {
+        let meter = c.meter().clone();
+        read_tar(c, Metered::new(data, &meter), scope)
     }
 }
 
-fn nested(
-    container: Container,
-    bytes: Vec<u8>,
-    path: &str,
+fn peek<R: Read + Seek>(source: &mut R) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(HEAD_LEN);
+    source
+        .by_ref()
+        .take(HEAD_LEN as u64)
+        .read_to_end(&mut head)?;
+    source.seek(SeekFrom::Start(0))?;
+    Ok(head)
+}
+
+/// A decompressed stream is a tarball or a single compressed file (`secure-20261115.gz`
+/// given on its own); the first block decides, without decoding anything twice.
+fn read_stream<R: Read>(
+    c: &mut Collector,
+    mut stream: R,
+    loose_name: &str,
     mtime: Option<i64>,
-    depth: u32,
-    c: &mut Collector,
+    scope: &Scope,
 ) {
-    if depth >= c.limits().max_depth {
-        c.diagnose(
-            Diagnostic::warning(format!(
-                "an archive nested {} levels deep is not expanded",
-                depth + 1
-            ))
-            .at_path(path),
-        );
-        c.store(path.to_owned(), bytes, mtime);
-        return;
-    }
-    match container {
-        Container::Zip => read_zip(bytes, path, depth + 1, c),
-        _ => read_tar(Cursor::new(bytes), path, depth + 1, c),
-    }
-}
-
-/// Decompresses under the member budget; `None` (with a diagnostic) when it is exceeded.
-fn decompress(
-    container: Container,
-    bytes: &[u8],
-    path: &str,
-    c: &mut Collector,
-) -> Option<Vec<u8>> {
-    let budget = c.member_budget();
-    let mut out = Vec::new();
-    let result = match container {
-        Container::Gzip => flate2::read::MultiGzDecoder::new(bytes)
-            .take(budget.saturating_add(1))
-            .read_to_end(&mut out),
-        Container::Xz => lzma_rust2::XzReader::new(bytes, true)
-            .take(budget.saturating_add(1))
-            .read_to_end(&mut out),
-        _ => return Some(bytes.to_vec()),
-    };
-    if out.len() as u64 > budget {
-        c.diagnose(
-            Diagnostic::warning(format!(
-                "skipped: decompresses to more than {budget} bytes (member or total size limit)"
-            ))
-            .at_path(path),
-        );
-        return None;
-    }
-    if let Err(e) = result {
+    let mut head = Vec::with_capacity(HEAD_LEN);
+    if let Err(err) = stream.by_ref().take(HEAD_LEN as u64).read_to_end(&mut head) {
+        // Too short to be a tarball: a small compressed file damaged at its end.
+        if c.meter().exhausted() {
+            c.stop_for_bytes();
+            return;
+        }
         c.diagnose(
             Diagnostic::error(format!(
-                "compressed data is damaged ({e}); the first {} bytes are used",
-                out.len()
+                "compressed data is damaged after {} bytes: {err}; kept the bytes before the \
+                 damage",
+                head.len()
             ))
-            .at_path(path),
+            .at_path(scope.label.clone()),
         );
-        if out.is_empty() {
-            return None;
+        if !head.is_empty() && c.admit() {
+            let read = Ok(Capped::Whole(head));
+            c.take_member(loose_name.to_owned(), read, None, mtime, scope.depth);
         }
+        return;
     }
-    Some(out)
+    let whole = Cursor::new(head).chain(stream);
+    if is_tar(whole.get_ref().0.get_ref()) {
+        read_tar(c, whole, scope);
+    } else if c.admit() {
+        let read = read_capped(whole, c.limits().max_member_bytes);
+        c.take_member(loose_name.to_owned(), read, None, mtime, scope.depth);
+    }
 }
 
-fn join(prefix: &str, path: &str) -> String {
-    if prefix.is_empty() {
-        path.to_owned()
-    } else {
-        format!("{prefix}/{path}")
-    }
-}
-
-fn read_tar<R: Read>(reader: R, prefix: &str, depth: u32, c: &mut Collector) {
+/// Reads tar entries until the end, a limit, or damage. Returns false on damage.
+fn read_tar<R: Read>(c: &mut Collector, reader: R, scope: &Scope) -> bool {
     let mut archive = tar::Archive::new(reader);
     let entries = match archive.entries() {
-        Ok(e) => e,
-        Err(e) => {
-            c.diagnose(
-                Diagnostic::error(format!("not a readable tar archive: {e}"))
-                    .at_path(label(prefix)),
-            );
-            return;
+        Ok(entries) => entries,
+        Err(err) => {
+            c.container_failed(scope, 0, &err);
+            return false;
         }
     };
+    let mut read = 0usize;
     for entry in entries {
         if c.stopped() {
-            return;
+            break;
         }
-        let mut entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                c.diagnose(
-                    Diagnostic::error(format!(
-                        "the tar archive is truncated or corrupt ({e}); the members before the damage were read"
-                    ))
-                    .at_path(label(prefix)),
-                );
-                return;
+        match entry {
+            Ok(entry) => {
+                read += 1;
+                if !tar_entry(c, entry, scope) {
+                    break;
+                }
             }
-        };
-        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        let kind = entry.header().entry_type();
-        if kind.is_dir() || kind.is_pax_global_extensions() || kind.is_pax_local_extensions() {
-            continue;
+            Err(err) => {
+                c.container_failed(scope, read, &err);
+                return false;
+            }
         }
-        let Some(path) = safe_path(&raw) else {
-            c.refuse(
-                &join(prefix, &raw),
-                "absolute path or a path that climbs out of the bundle",
-            );
-            continue;
-        };
-        let full = join(prefix, &path);
-        let mtime = entry
-            .header()
-            .mtime()
-            .ok()
-            .and_then(|m| i64::try_from(m).ok());
-        if kind.is_symlink() || kind.is_hard_link() {
+    }
+    true
+}
+
+/// One tar entry; false means stop reading.
+fn tar_entry<R: Read>(c: &mut Collector, mut entry: tar::Entry<'_, R>, scope: &Scope) -> bool {
+    use tar::EntryType;
+    let kind = entry.header().entry_type();
+    if kind.is_dir() || kind.is_pax_global_extensions() || kind.as_byte() == b'D' {
+        return true;
+    }
+    if !c.admit() {
+        return false;
+    }
+    let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+    let Some(path) = c.member_path(scope, &raw) else {
+        return true;
+    };
+    let mtime = entry
+        .header()
+        .mtime()
+        .ok()
+        .and_then(|t| i64::try_from(t).ok());
+    match kind {
+        EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
+            let declared = (kind != EntryType::GNUSparse).then(|| entry.size());
+            let read = read_capped(&mut entry, c.limits().max_member_bytes);
+            c.take_member(path, read, declared, mtime, scope.depth);
+        }
+        EntryType::Symlink | EntryType::Link => {
             let target = entry
                 .link_name_bytes()
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .map(|t| String::from_utf8_lossy(&t).into_owned())
                 .unwrap_or_default();
-            let kind = if kind.is_symlink() {
-                LinkKind::Symbolic
-            } else {
-                LinkKind::Hard
-            };
-            c.add_link(Link {
-                path: full,
-                target,
-                kind,
-                root: prefix.to_owned(),
-            });
-            continue;
+            c.add_link(scope, path, target, kind == EntryType::Link);
         }
-        if !(kind.is_file() || kind.is_contiguous() || kind.is_gnu_sparse()) {
-            c.refuse(&full, "device, fifo or other special entry");
-            continue;
-        }
-        let budget = c.member_budget();
-        let mut data = Vec::new();
-        match (&mut entry)
-            .take(budget.saturating_add(1))
-            .read_to_end(&mut data)
-        {
-            Ok(_) if data.len() as u64 > budget => {
-                c.refuse(
-                    &full,
-                    &format!("larger than {budget} bytes (member or total size limit)"),
-                );
-            }
-            Ok(_) => c.add(full, data, mtime, depth),
-            Err(e) => {
-                c.diagnose(
-                    Diagnostic::error(format!(
-                        "the member is truncated ({e}); its first {} bytes are used",
-                        data.len()
-                    ))
-                    .at_path(full.clone()),
-                );
-                c.add(full, data, mtime, depth);
-                return;
-            }
-        }
+        EntryType::Char => c.skip_special(&path, "character device"),
+        EntryType::Block => c.skip_special(&path, "block device"),
+        EntryType::Fifo => c.skip_special(&path, "fifo"),
+        other => c.skip_special(
+            &path,
+            &format!("tar type {:?}", char::from(other.as_byte())),
+        ),
     }
+    true
 }
 
-fn label(prefix: &str) -> String {
-    if prefix.is_empty() {
-        "(bundle)".to_owned()
-    } else {
-        prefix.to_owned()
-    }
-}
-
-/// Unix mode bits of a symlink, as zip stores them in the external attributes.
-const S_IFLNK: u32 = 0o120000;
-const S_IFMT: u32 = 0o170000;
-
-fn read_zip(bytes: Vec<u8>, prefix: &str, depth: u32, c: &mut Collector) {
-    let mut zip = match zip::ZipArchive::new(Cursor::new(bytes)) {
-        Ok(z) => z,
-        Err(e) => {
+/// Reads a zip through its central directory; when that is unreadable (a truncated
+/// upload), falls back to walking the local headers from the start. Returns false on damage.
+fn read_zip<R: Read + Seek>(c: &mut Collector, mut reader: R, scope: &Scope) -> bool {
+    let mut zip = match zip::ZipArchive::new(&mut reader) {
+        Ok(zip) => zip,
+        Err(err) => {
             c.diagnose(
-                Diagnostic::error(format!("not a readable zip archive: {e}"))
-                    .at_path(label(prefix)),
+                Diagnostic::error(format!(
+                    "zip central directory is unreadable ({err}); reading the entries one by \
+                     one from the start"
+                ))
+                .at_path(scope.label.clone()),
             );
-            return;
+            return read_zip_stream(c, reader, scope);
         }
     };
-    for i in 0..zip.len() {
+    let mut complete = true;
+    for index in 0..zip.len() {
         if c.stopped() {
-            return;
+            break;
         }
-        let mut file = match zip.by_index(i) {
-            Ok(f) => f,
-            Err(e) => {
-                c.diagnose(
-                    Diagnostic::error(format!("zip member {i} cannot be read: {e}"))
-                        .at_path(label(prefix)),
-                );
-                continue;
+        let failure = match zip.by_index(index) {
+            Ok(mut file) => {
+                if !zip_entry(c, &mut file, scope) {
+                    break;
+                }
+                None
             }
+            Err(err) => Some(err),
         };
-        let raw = String::from_utf8_lossy(file.name_raw()).into_owned();
-        if file.is_dir() {
-            continue;
-        }
-        let Some(path) = safe_path(&raw) else {
-            c.refuse(
-                &join(prefix, &raw),
-                "absolute path or a path that climbs out of the bundle",
+        if let Some(err) = failure {
+            complete = false;
+            if !c.admit() {
+                break;
+            }
+            let name = zip
+                .name_for_index(index)
+                .and_then(Result::ok)
+                .map_or_else(|| format!("entry #{index}"), |n| n.into_owned());
+            c.diagnose(
+                Diagnostic::warning(format!("skipped zip entry: {err}"))
+                    .at_path(scope.shown(&name)),
             );
-            continue;
-        };
-        let full = join(prefix, &path);
-        let mtime = file.last_modified().and_then(zip_time);
-        let budget = c.member_budget();
-        let mut data = Vec::new();
-        let read = (&mut file)
-            .take(budget.saturating_add(1))
-            .read_to_end(&mut data);
-        if let Err(e) = read {
-            c.diagnose(Diagnostic::error(format!("zip member is damaged: {e}")).at_path(full));
-            continue;
         }
-        if data.len() as u64 > budget {
-            c.refuse(
-                &full,
-                &format!("larger than {budget} bytes (member or total size limit)"),
-            );
-            continue;
-        }
-        if file.unix_mode().is_some_and(|m| m & S_IFMT == S_IFLNK) {
-            c.add_link(Link {
-                path: full,
-                target: String::from_utf8_lossy(&data).into_owned(),
-                kind: LinkKind::Symbolic,
-                root: prefix.to_owned(),
-            });
-            continue;
-        }
-        c.add(full, data, mtime, depth);
     }
+    complete
 }
 
-/// zip's DOS time (no zone; taken as UTC) to Unix seconds.
-fn zip_time(t: zip::DateTime) -> Option<i64> {
-    let date = chrono::NaiveDate::from_ymd_opt(
-        i32::from(t.year()),
-        u32::from(t.month()),
-        u32::from(t.day()),
+fn read_zip_stream<R: Read + Seek>(c: &mut Collector, mut reader: R, scope: &Scope) -> bool {
+    if let Err(err) = reader.seek(SeekFrom::Start(0)) {
+        c.container_failed(scope, 0, &err);
+        return false;
+    }
+    let mut read = 0usize;
+    while !c.stopped() {
+        match zip::read::read_zipfile_from_stream(&mut reader) {
+            Ok(Some(mut file)) => {
+                read += 1;
+                if !zip_entry(c, &mut file, scope) {
+                    break;
+                }
+            }
+            Ok(None) => break,
+            Err(err) => {
+                c.container_failed(scope, read, &io::Error::other(err));
+                return false;
+            }
+        }
+    }
+    false
+}
+
+/// One zip entry; false means stop reading.
+fn zip_entry<R: Read>(
+    c: &mut Collector,
+    file: &mut zip::read::ZipFile<'_, R>,
+    scope: &Scope,
+) -> bool {
+    if file.is_dir() {
+        return true;
+    }
+    if !c.admit() {
+        return false;
+    }
+    let raw = match file.name() {
+        Ok(name) => name.replace('\\', "/"),
+        Err(_) => String::from_utf8_lossy(file.name_raw()).replace('\\', "/"),
+    };
+    let Some(path) = c.member_path(scope, &raw) else {
+        return true;
+    };
+    let mtime = zip_mtime(c, file, scope);
+    match file.unix_mode().map(|m| m & S_IFMT) {
+        Some(S_IFLNK) => {
+            let meter = c.meter().clone();
+            match read_capped(Metered::new(&mut *file, &meter), MAX_LINK_TARGET) {
+                Ok(Capped::Whole(target)) => {
+                    let target = String::from_utf8_lossy(&target).into_owned();
+                    c.add_link(scope, path, target, false);
+                }
+                _ => c.diagnose(
+                    Diagnostic::warning("skipped symlink: its target could not be read")
+                        .at_path(path),
+                ),
+            }
+        }
+        Some(S_IFCHR) => c.skip_special(&path, "character device"),
+        Some(S_IFBLK) => c.skip_special(&path, "block device"),
+        Some(S_IFIFO) => c.skip_special(&path, "fifo"),
+        Some(S_IFSOCK) => c.skip_special(&path, "socket"),
+        _ => {
+            let meter = c.meter().clone();
+            let read = read_capped(
+                Metered::new(&mut *file, &meter),
+                c.limits().max_member_bytes,
+            );
+            c.take_member(path, read, None, mtime, scope.depth);
+        }
+    }
+    true
+}
+
+/// The Unix time from the extended-timestamp field when the zip has one; otherwise the
+/// MS-DOS local time read as UTC, which the collector notes once.
+fn zip_mtime<R: Read>(
+    c: &mut Collector,
+    file: &zip::read::ZipFile<'_, R>,
+    scope: &Scope,
+) -> Option<i64> {
+    let extended = file.extra_data_fields().find_map(|field| match field {
+        zip::ExtraField::ExtendedTimestamp(ts) => ts.mod_time(),
+        _ => None,
+    });
+    if let Some(seconds) = extended {
+        return Some(i64::from(seconds));
+    }
+    let dos = file.last_modified()?;
+    let time = chrono::NaiveDate::from_ymd_opt(
+        i32::from(dos.year()),
+        u32::from(dos.month()),
+        u32::from(dos.day()),
+    )?
+    .and_hms_opt(
+        u32::from(dos.hour()),
+        u32::from(dos.minute()),
+        u32::from(dos.second()),
     )?;
-    let time = chrono::NaiveTime::from_hms_opt(
-        u32::from(t.hour()),
-        u32::from(t.minute()),
-        u32::from(t.second()),
-    )?;
-    Some(date.and_time(time).and_utc().timestamp())
+    c.note_dos_time(&scope.label);
+    Some(time.and_utc().timestamp())
 }

@@ -1,249 +1,516 @@
-//! Archives built in memory, friendly and hostile, read through [`from_bytes`].
+//! Whole-reader tests over archives built in memory: each container format, sosreport
+//! layouts, nesting, and the hostile inputs the reader must refuse without losing the rest.
 
-use std::io::Write;
+use tar::EntryType;
 
+use super::testutil::{gzip, xz, zip, zip_with_links, TarBuilder, MTIME};
 use super::*;
 use crate::model::Level;
 
-enum Entry<'a> {
-    File(&'a str, &'a [u8]),
-    Symlink(&'a str, &'a str),
-    Hardlink(&'a str, &'a str),
-    Fifo(&'a str),
+fn paths(bundle: &Bundle) -> Vec<&str> {
+    bundle.members.iter().map(|m| &*m.path).collect()
 }
 
-fn tar_bytes(entries: &[Entry]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(Vec::new());
-    for e in entries {
-        let mut h = tar::Header::new_gnu();
-        h.set_mtime(1_763_900_000);
-        h.set_mode(0o644);
-        match e {
-            Entry::File(path, data) => {
-                h.set_entry_type(tar::EntryType::Regular);
-                h.set_size(data.len() as u64);
-                // Raw names, so hostile paths reach the reader unchanged.
-                set_raw_name(&mut h, path);
-                h.set_cksum();
-                builder.append(&h, *data).unwrap();
-            }
-            Entry::Symlink(path, target) | Entry::Hardlink(path, target) => {
-                h.set_entry_type(if matches!(e, Entry::Symlink(..)) {
-                    tar::EntryType::Symlink
-                } else {
-                    tar::EntryType::Link
-                });
-                h.set_size(0);
-                set_raw_name(&mut h, path);
-                h.set_link_name(target).unwrap();
-                h.set_cksum();
-                builder.append(&h, std::io::empty()).unwrap();
-            }
-            Entry::Fifo(path) => {
-                h.set_entry_type(tar::EntryType::Fifo);
-                h.set_size(0);
-                set_raw_name(&mut h, path);
-                h.set_cksum();
-                builder.append(&h, std::io::empty()).unwrap();
-            }
-        }
+fn data<'b>(bundle: &'b Bundle, path: &str) -> &'b [u8] {
+    match bundle.member(path) {
+        Some(member) => &member.data,
+        None => panic!("no member {path}; members: {:?}", paths(bundle)),
     }
-    builder.into_inner().unwrap()
 }
 
-fn set_raw_name(h: &mut tar::Header, path: &str) {
-    let name = &mut h.as_old_mut().name;
-    name.fill(0);
-    name[..path.len()].copy_from_slice(path.as_bytes());
-}
-
-fn gz(bytes: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
-}
-
-fn xz(bytes: &[u8]) -> Vec<u8> {
-    let mut w = lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::default()).unwrap();
-    w.write_all(bytes).unwrap();
-    w.finish().unwrap()
-}
-
-fn zip_bytes(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default();
-    for (name, data) in files {
-        w.start_file(*name, options).unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
-
-fn paths(b: &Bundle) -> Vec<&str> {
-    b.members.iter().map(|m| &*m.path).collect()
-}
-
-fn has_diag(b: &Bundle, level: Level, text: &str) -> bool {
-    b.diagnostics
+/// The one diagnostic about `path`, asserting there is exactly one.
+fn diagnostic<'b>(bundle: &'b Bundle, path: &str) -> &'b Diagnostic {
+    let found: Vec<&Diagnostic> = bundle
+        .diagnostics
         .iter()
-        .any(|d| d.level == level && d.to_string().contains(text))
+        .filter(|d| d.path.as_deref() == Some(path))
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "diagnostics for {path}: {:?}",
+        bundle.diagnostics
+    );
+    found[0]
+}
+
+fn read(name: &str, bytes: Vec<u8>) -> Bundle {
+    from_bytes(name, bytes, &Limits::default())
+}
+
+fn small_limits() -> Limits {
+    Limits {
+        max_total_bytes: 1 << 20,
+        max_members: 1000,
+        max_member_bytes: 64 << 10,
+        max_depth: 1,
+    }
 }
 
 #[test]
-fn sosreport_tar_xz_resolves_root_links_inside_the_bundle() {
-    let tar = tar_bytes(&[
-        Entry::File(
-            "sos-web01/sos_commands/date/date",
-            b"Sat Nov 21 10:02:11 CET 2026\n",
-        ),
-        Entry::Symlink("sos-web01/date", "sos_commands/date/date"),
-        Entry::Symlink(
-            "sos-web01/etc/localtime",
+fn garbage_bytes_are_one_loose_member() {
+    let garbage: Vec<u8> = (0..3000u32).map(|i| (i * 7919 % 256) as u8).collect();
+    let bundle = read("uploads/blob.bin", garbage.clone());
+    assert_eq!(paths(&bundle), ["blob.bin"]);
+    assert_eq!(data(&bundle, "blob.bin"), &garbage[..]);
+    assert!(bundle.diagnostics.is_empty(), "{:?}", bundle.diagnostics);
+    assert_eq!(bundle.name, "uploads/blob.bin");
+}
+
+#[test]
+fn plain_tar_members_are_sorted_clean_and_dated() {
+    let tar = TarBuilder::new()
+        .dir("./etc/")
+        .file("./etc/ssh/sshd_config", b"Port 22\n")
+        .file("etc//hosts", b"127.0.0.1 localhost\n")
+        .finish();
+    let bundle = read("bundle.tar", tar);
+    assert_eq!(paths(&bundle), ["etc/hosts", "etc/ssh/sshd_config"]);
+    assert_eq!(data(&bundle, "etc/ssh/sshd_config"), b"Port 22\n");
+    assert_eq!(bundle.members[0].mtime, Some(MTIME as i64));
+    assert!(bundle.diagnostics.is_empty(), "{:?}", bundle.diagnostics);
+}
+
+#[test]
+fn old_style_tar_without_magic_is_read() {
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_old();
+    header.set_path("var/log/secure").unwrap();
+    header.set_size(4);
+    header.set_mode(0o600);
+    header.set_cksum();
+    builder.append(&header, &b"line"[..]).unwrap();
+    let bundle = read("old.tar", builder.into_inner().unwrap());
+    assert_eq!(paths(&bundle), ["var/log/secure"]);
+    assert_eq!(data(&bundle, "var/log/secure"), b"line");
+}
+
+#[test]
+fn tar_gz_is_read_whatever_its_name() {
+    let tar = TarBuilder::new()
+        .file("var/log/secure", b"Nov 23 sshd[1]: hi\n")
+        .finish();
+    let bundle = read("misnamed.zip", gzip(&tar));
+    assert_eq!(paths(&bundle), ["var/log/secure"]);
+    assert_eq!(data(&bundle, "var/log/secure"), b"Nov 23 sshd[1]: hi\n");
+}
+
+#[test]
+fn sosreport_tar_xz_resolves_top_level_links() {
+    let root = "sosreport-web1-2026-11-23-abcdef";
+    let tar = TarBuilder::new()
+        .dir(&format!("{root}/"))
+        .file(
+            &format!("{root}/sos_commands/date/date"),
+            b"Mon Nov 23 14:05:01 CET 2026\n",
+        )
+        .file(&format!("{root}/sos_commands/host/uptime"), b"up 3 days\n")
+        .symlink(&format!("{root}/date"), "sos_commands/date/date")
+        .symlink(&format!("{root}/uptime"), "./sos_commands/host/uptime")
+        .file(
+            &format!("{root}/usr/share/zoneinfo/Europe/Berlin"),
+            b"TZif2",
+        )
+        .symlink(
+            &format!("{root}/etc/localtime"),
             "/usr/share/zoneinfo/Europe/Berlin",
-        ),
-        Entry::File(
-            "sos-web01/var/log/secure",
-            b"Nov 21 09:00:00 h sshd[1]: x\n",
-        ),
-    ]);
-    let b = from_bytes("s.tar.xz", xz(&tar), &Limits::default());
+        )
+        .symlink(&format!("{root}/etc/adjtime"), "../var/lib/adjtime")
+        .finish();
+    let bundle = read("sosreport.tar.xz", xz(&tar));
+
     assert_eq!(
-        paths(&b),
+        data(&bundle, &format!("{root}/date")),
+        b"Mon Nov 23 14:05:01 CET 2026\n"
+    );
+    assert_eq!(data(&bundle, &format!("{root}/uptime")), b"up 3 days\n");
+    assert_eq!(data(&bundle, &format!("{root}/etc/localtime")), b"TZif2");
+    assert_eq!(
+        bundle.link_target(&format!("{root}/etc/localtime")),
+        Some("/usr/share/zoneinfo/Europe/Berlin")
+    );
+
+    let adjtime = format!("{root}/etc/adjtime");
+    assert!(bundle.member(&adjtime).is_none());
+    assert_eq!(bundle.link_target(&adjtime), Some("../var/lib/adjtime"));
+    let d = diagnostic(&bundle, &adjtime);
+    assert_eq!(d.level, Level::Info);
+    assert!(d.message.contains("../var/lib/adjtime"), "{}", d.message);
+    assert_eq!(bundle.diagnostics.len(), 1, "{:?}", bundle.diagnostics);
+}
+
+#[test]
+fn zip_entries_and_symlinks_are_read() {
+    let bytes = zip_with_links(
+        &[
+            ("supportconfig/", b""),
+            ("supportconfig/ssh.txt", b"# sshd -T\nport 22\n"),
+            ("supportconfig\\windows.txt", b"backslashes"),
+        ],
+        &[("supportconfig/current", "ssh.txt")],
+    );
+    let bundle = read("scc.zip", bytes);
+    assert_eq!(
+        paths(&bundle),
         [
-            "sos-web01/date",
-            "sos-web01/sos_commands/date/date",
-            "sos-web01/var/log/secure"
+            "supportconfig/current",
+            "supportconfig/ssh.txt",
+            "supportconfig/windows.txt"
         ]
     );
     assert_eq!(
-        b.member("sos-web01/date").unwrap().data,
-        b"Sat Nov 21 10:02:11 CET 2026\n"
+        data(&bundle, "supportconfig/current"),
+        b"# sshd -T\nport 22\n"
+    );
+    assert_eq!(bundle.link_target("supportconfig/current"), Some("ssh.txt"));
+}
+
+#[test]
+fn empty_zip_has_no_members_and_no_complaint() {
+    let bundle = read("empty.zip", zip(&[]));
+    assert!(bundle.members.is_empty());
+    assert!(bundle.diagnostics.is_empty(), "{:?}", bundle.diagnostics);
+}
+
+#[test]
+fn zip_inside_tar_gz_is_expanded_under_its_path() {
+    let inner = zip(&[("etc/ssh/sshd_config", b"PermitRootLogin no\n")]);
+    let tar = TarBuilder::new()
+        .file("host/extra.zip", &inner)
+        .file("host/var/log/secure", b"log\n")
+        .finish();
+    let bundle = read("outer.tgz", gzip(&tar));
+    assert_eq!(
+        paths(&bundle),
+        ["host/extra.zip/etc/ssh/sshd_config", "host/var/log/secure"]
     );
     assert_eq!(
-        b.member("sos-web01/var/log/secure").unwrap().mtime,
-        Some(1_763_900_000)
+        data(&bundle, "host/extra.zip/etc/ssh/sshd_config"),
+        b"PermitRootLogin no\n"
     );
-    // The zone link points outside the bundle: not followed, but its target is kept.
-    assert!(b
-        .links
+}
+
+#[test]
+fn tar_gz_inside_zip_is_expanded_under_its_path() {
+    let inner = gzip(
+        &TarBuilder::new()
+            .file("./var/log/auth.log", b"auth\n")
+            .finish(),
+    );
+    let bundle = read("case.zip", zip(&[("upload/sos.tar.gz", &inner)]));
+    assert_eq!(paths(&bundle), ["upload/sos.tar.gz/var/log/auth.log"]);
+    assert_eq!(
+        data(&bundle, "upload/sos.tar.gz/var/log/auth.log"),
+        b"auth\n"
+    );
+}
+
+#[test]
+fn archive_beyond_max_depth_is_kept_whole_with_a_warning() {
+    let innermost = TarBuilder::new().file("deep.txt", b"deep").finish();
+    let middle = zip(&[("inner.tar", &innermost)]);
+    let tar = TarBuilder::new().file("middle.zip", &middle).finish();
+    let bundle = read("outer.tar", tar);
+    assert_eq!(paths(&bundle), ["middle.zip/inner.tar"]);
+    assert_eq!(data(&bundle, "middle.zip/inner.tar"), &innermost[..]);
+    let d = diagnostic(&bundle, "middle.zip/inner.tar");
+    assert_eq!(d.level, Level::Warning);
+    assert!(d.message.contains("not expanded"), "{}", d.message);
+}
+
+#[test]
+fn rotated_compressed_logs_keep_their_stored_path() {
+    let tar = TarBuilder::new()
+        .file("var/log/secure-20261115.gz", &gzip(b"Nov 15 old line\n"))
+        .file("var/log/auth.log.2.xz", &xz(b"Nov 14 older line\n"))
+        .finish();
+    let bundle = read("b.tar", tar);
+    assert_eq!(
+        data(&bundle, "var/log/secure-20261115.gz"),
+        b"Nov 15 old line\n"
+    );
+    assert_eq!(
+        data(&bundle, "var/log/auth.log.2.xz"),
+        b"Nov 14 older line\n"
+    );
+    assert!(bundle.diagnostics.is_empty(), "{:?}", bundle.diagnostics);
+}
+
+#[test]
+fn loose_gzip_file_is_one_decompressed_member() {
+    let bundle = read(
+        "uploads/case-1/secure-20261115.gz",
+        gzip(b"line one\nline two\n"),
+    );
+    assert_eq!(paths(&bundle), ["secure-20261115.gz"]);
+    assert_eq!(data(&bundle, "secure-20261115.gz"), b"line one\nline two\n");
+}
+
+#[test]
+fn short_loose_gzip_damaged_at_its_end_keeps_its_text() {
+    let mut packed = gzip(b"Nov 23 14:05:01 web1 sshd[1]: Accepted\n");
+    packed.truncate(packed.len() - 6);
+    let bundle = read("secure.gz", packed);
+    assert_eq!(paths(&bundle), ["secure.gz"]);
+    assert_eq!(
+        data(&bundle, "secure.gz"),
+        b"Nov 23 14:05:01 web1 sshd[1]: Accepted\n"
+    );
+    let d = diagnostic(&bundle, "secure.gz");
+    assert_eq!(d.level, Level::Error);
+    assert!(d.message.contains("before the damage"), "{}", d.message);
+}
+
+#[test]
+fn damaged_compressed_members_keep_what_can_be_read_with_an_error() {
+    let text: Vec<u8> = (0..5000u32)
+        .flat_map(|i| format!("line {i}\n").into_bytes())
+        .collect();
+    let packed = gzip(&text);
+    let header_only = &packed[..10];
+    let cut = &packed[..packed.len() / 2];
+    let tar = TarBuilder::new()
+        .file("var/log/messages-1.gz", header_only)
+        .file("var/log/messages-2.gz", cut)
+        .finish();
+    let bundle = read("b.tar", tar);
+
+    assert_eq!(data(&bundle, "var/log/messages-1.gz"), header_only);
+    let d = diagnostic(&bundle, "var/log/messages-1.gz");
+    assert_eq!(d.level, Level::Error);
+    assert!(
+        d.message.contains("kept the compressed bytes"),
+        "{}",
+        d.message
+    );
+
+    let partial = data(&bundle, "var/log/messages-2.gz");
+    assert!(!partial.is_empty() && text.starts_with(partial));
+    let d = diagnostic(&bundle, "var/log/messages-2.gz");
+    assert!(d.message.contains("before the damage"), "{}", d.message);
+}
+
+#[test]
+fn climbing_and_absolute_paths_are_skipped_and_named() {
+    let tar = TarBuilder::new()
+        .file("../../etc/passwd", b"root:x:0:0\n")
+        .file("/etc/shadow", b"root:*:\n")
+        .file("etc/hostname", b"web1\n")
+        .finish();
+    let bundle = read("hostile.tar", tar);
+    assert_eq!(paths(&bundle), ["etc/hostname"]);
+    for name in ["../../etc/passwd", "/etc/shadow"] {
+        let d = diagnostic(&bundle, name);
+        assert_eq!(d.level, Level::Warning);
+        assert!(d.message.starts_with("skipped entry"), "{}", d.message);
+    }
+}
+
+#[test]
+fn links_out_of_the_bundle_are_not_followed() {
+    let tar = TarBuilder::new()
+        .file("etc/hostname", b"web1\n")
+        .symlink("shadow", "/etc/shadow")
+        .symlink("etc/escape", "../../outside")
+        .finish();
+    let bundle = read("links.tar", tar);
+    assert_eq!(paths(&bundle), ["etc/hostname"]);
+
+    let shadow = diagnostic(&bundle, "shadow");
+    assert_eq!(shadow.level, Level::Info);
+    assert!(shadow.message.contains("/etc/shadow"), "{}", shadow.message);
+    let escape = diagnostic(&bundle, "etc/escape");
+    assert_eq!(escape.level, Level::Warning);
+    assert!(
+        escape.message.contains("../../outside"),
+        "{}",
+        escape.message
+    );
+    assert!(
+        escape.message.contains("outside the bundle"),
+        "{}",
+        escape.message
+    );
+    assert_eq!(
+        bundle.links,
+        vec![
+            (Arc::from("etc/escape"), "../../outside".to_owned()),
+            (Arc::from("shadow"), "/etc/shadow".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn hard_link_copies_its_target() {
+    let tar = TarBuilder::new()
+        .file("sos/sos_commands/process/ps_auxwww", b"USER PID\n")
+        .hardlink("sos/ps", "sos/sos_commands/process/ps_auxwww")
+        .finish();
+    let bundle = read("h.tar", tar);
+    assert_eq!(data(&bundle, "sos/ps"), b"USER PID\n");
+    assert!(bundle.diagnostics.is_empty(), "{:?}", bundle.diagnostics);
+}
+
+#[test]
+fn device_nodes_and_fifos_are_skipped() {
+    let tar = TarBuilder::new()
+        .special("dev/sda", EntryType::Block)
+        .special("dev/null", EntryType::Char)
+        .special("run/pipe", EntryType::Fifo)
+        .file("etc/fstab", b"/dev/sda1 / xfs\n")
+        .finish();
+    let bundle = read("d.tar", tar);
+    assert_eq!(paths(&bundle), ["etc/fstab"]);
+    for name in ["dev/sda", "dev/null", "run/pipe"] {
+        assert_eq!(diagnostic(&bundle, name).level, Level::Warning);
+    }
+}
+
+#[test]
+fn link_loop_ends_in_a_warning() {
+    let tar = TarBuilder::new()
+        .symlink("a", "b")
+        .symlink("b", "c")
+        .symlink("c", "a")
+        .file("real", b"x")
+        .finish();
+    let bundle = read("loop.tar", tar);
+    assert_eq!(paths(&bundle), ["real"]);
+    for name in ["a", "b", "c"] {
+        let d = diagnostic(&bundle, name);
+        assert_eq!(d.level, Level::Warning);
+        assert!(d.message.contains("loop"), "{}", d.message);
+    }
+}
+
+#[test]
+fn member_over_the_size_cap_is_skipped() {
+    let big = vec![b'a'; 100 << 10];
+    let tar = TarBuilder::new()
+        .file("var/log/huge", &big)
+        .file("var/log/small", b"ok")
+        .finish();
+    let bundle = from_bytes("cap.tar", tar, &small_limits());
+    assert_eq!(paths(&bundle), ["var/log/small"]);
+    let d = diagnostic(&bundle, "var/log/huge");
+    assert_eq!(d.level, Level::Warning);
+    assert!(d.message.contains("65536"), "{}", d.message);
+}
+
+#[test]
+fn zip_bomb_member_stops_at_the_member_cap() {
+    let zeros = vec![0u8; 8 << 20];
+    let bundle = from_bytes(
+        "bomb.zip",
+        zip(&[("bomb", &zeros), ("note", b"kept")]),
+        &small_limits(),
+    );
+    assert_eq!(paths(&bundle), ["note"]);
+    assert!(diagnostic(&bundle, "bomb")
+        .message
+        .contains("per-member limit"));
+}
+
+#[test]
+fn gzip_bomb_stops_at_the_total_cap() {
+    let mut tar = TarBuilder::new();
+    for i in 0..40 {
+        tar = tar.file(&format!("part{i:02}"), &vec![0u8; 60 << 10]);
+    }
+    let bundle = from_bytes("bomb.tar.gz", gzip(&tar.finish()), &small_limits());
+    let kept = bundle.members.len();
+    assert!((10..40).contains(&kept), "kept {kept}");
+    let stops: Vec<&Diagnostic> = bundle
+        .diagnostics
         .iter()
-        .any(|(p, t)| &**p == "sos-web01/etc/localtime" && t.ends_with("Europe/Berlin")));
-}
-
-#[test]
-fn hostile_tar_entries_are_skipped_and_reported() {
-    let tar = tar_bytes(&[
-        Entry::File("../../etc/passwd", b"pwned"),
-        Entry::File("/etc/shadow", b"pwned"),
-        Entry::Symlink("a/shadow", "/etc/shadow"),
-        Entry::Symlink("a/out", "../../outside"),
-        Entry::Symlink("a/loop1", "loop2"),
-        Entry::Symlink("a/loop2", "loop1"),
-        Entry::Fifo("a/fifo"),
-        Entry::File("a/ok", b"fine"),
-        Entry::Hardlink("a/hard", "a/ok"),
-    ]);
-    let b = from_bytes("t.tar", tar, &Limits::default());
-    assert_eq!(paths(&b), ["a/hard", "a/ok"]);
-    assert_eq!(b.member("a/hard").unwrap().data, b"fine");
-    assert!(has_diag(&b, Level::Warning, "../../etc/passwd"));
-    assert!(has_diag(&b, Level::Warning, "/etc/shadow: skipped"));
-    assert!(has_diag(&b, Level::Warning, "a/fifo"));
-    assert!(has_diag(&b, Level::Info, "a/loop1"));
-}
-
-#[test]
-fn zip_with_climbing_path_and_nested_tar_gz() {
-    let inner = gz(&tar_bytes(&[Entry::File("sos/var/log/secure", b"log")]));
-    let z = zip_bytes(&[
-        ("../evil.txt", b"x"),
-        ("notes/authlog.txt", b"Nov 1 00:00:00 h sshd[1]: y\n"),
-        ("upload/sos.tar.gz", &inner),
-    ]);
-    let b = from_bytes("u.zip", z, &Limits::default());
-    assert_eq!(
-        paths(&b),
-        ["notes/authlog.txt", "upload/sos.tar.gz/sos/var/log/secure"]
-    );
-    assert!(has_diag(&b, Level::Warning, "../evil.txt"));
-}
-
-#[test]
-fn archives_deeper_than_the_limit_stay_whole() {
-    let innermost = zip_bytes(&[("deep.txt", b"deep")]);
-    let middle = zip_bytes(&[("inner.zip", &innermost)]);
-    let outer = tar_bytes(&[Entry::File("middle.zip", &middle)]);
-    let b = from_bytes("o.tar", outer, &Limits::default());
-    assert_eq!(paths(&b), ["middle.zip/inner.zip"]);
-    assert!(has_diag(&b, Level::Warning, "not expanded"));
-}
-
-#[test]
-fn rotated_gz_log_is_decompressed_in_place() {
-    let tar = tar_bytes(&[Entry::File(
-        "var/log/secure-20261115.gz",
-        &gz(b"Nov 15 x\n"),
-    )]);
-    let b = from_bytes("t.tar", tar, &Limits::default());
-    assert_eq!(
-        b.member("var/log/secure-20261115.gz").unwrap().data,
-        b"Nov 15 x\n"
+        .filter(|d| d.message.starts_with("stopped reading"))
+        .collect();
+    assert_eq!(stops.len(), 1, "{:?}", bundle.diagnostics);
+    assert_eq!(stops[0].level, Level::Error);
+    assert!(
+        stops[0].message.contains("1048576 bytes"),
+        "{}",
+        stops[0].message
     );
 }
 
 #[test]
-fn size_limits_count_decompressed_bytes() {
-    // A small gzip that inflates past the member cap: a bomb stops at the cap.
-    let bomb = gz(&vec![0u8; 1 << 20]);
-    let tar = tar_bytes(&[Entry::File("bomb.gz", &bomb), Entry::File("ok", b"ok")]);
+fn member_count_limit_stops_reading() {
+    let mut tar = TarBuilder::new();
+    for i in 0..10 {
+        tar = tar.file(&format!("f{i}"), b"x");
+    }
     let limits = Limits {
-        max_member_bytes: 64 * 1024,
+        max_members: 4,
         ..Limits::default()
     };
-    let b = from_bytes("t.tar", tar, &limits);
-    assert_eq!(paths(&b), ["ok"]);
-    assert!(has_diag(&b, Level::Warning, "bomb.gz"));
-
-    let many = tar_bytes(&[
-        Entry::File("a", b"1"),
-        Entry::File("b", b"2"),
-        Entry::File("c", b"3"),
-    ]);
-    let b = from_bytes(
-        "t.tar",
-        many,
-        &Limits {
-            max_members: 2,
-            ..Limits::default()
-        },
-    );
-    assert_eq!(b.members.len(), 2);
-    assert!(has_diag(&b, Level::Error, "max-members"));
+    let bundle = from_bytes("many.tar", tar.finish(), &limits);
+    assert_eq!(paths(&bundle), ["f0", "f1", "f2", "f3"]);
+    assert_eq!(bundle.diagnostics.len(), 1, "{:?}", bundle.diagnostics);
+    assert!(bundle.diagnostics[0].message.contains("limit of 4 members"));
 }
 
 #[test]
 fn truncated_tar_gz_keeps_what_came_before() {
-    let big = vec![b'x'; 40_000];
-    let tar = tar_bytes(&[Entry::File("first", b"first"), Entry::File("second", &big)]);
-    let mut data = gz(&tar);
-    data.truncate(data.len() / 2);
-    let b = from_bytes("t.tar.gz", data, &Limits::default());
-    assert!(paths(&b).contains(&"first"));
-    assert!(b.diagnostics.iter().any(|d| d.level == Level::Error));
+    let noise = |seed: u32, len: u32| -> Vec<u8> {
+        (0..len)
+            .map(|i| (i.wrapping_mul(2_654_435_761).wrapping_add(seed) >> 13) as u8)
+            .collect()
+    };
+    let tar = TarBuilder::new()
+        .file("one", &noise(1, 20_000))
+        .file("two", &noise(2, 20_000))
+        .file("three", &noise(3, 200_000))
+        .finish();
+    let mut packed = gzip(&tar);
+    packed.truncate(packed.len() * 3 / 4);
+    let bundle = read("cut.tar.gz", packed);
+    assert!(
+        data(&bundle, "one") == noise(1, 20_000),
+        "{:?}",
+        bundle.diagnostics
+    );
+    assert!(
+        data(&bundle, "two") == noise(2, 20_000),
+        "{:?}",
+        bundle.diagnostics
+    );
+    assert!(
+        bundle.diagnostics.iter().any(|d| d.level == Level::Error
+            && d.path.as_deref() == Some("cut.tar.gz")
+            && d.message.starts_with("archive is damaged after")),
+        "{:?}",
+        bundle.diagnostics
+    );
+    if let Some(three) = bundle.member("three") {
+        assert!(three.data.len() < 200_000);
+        assert_eq!(diagnostic(&bundle, "three").level, Level::Error);
+    }
 }
 
 #[test]
-fn loose_garbage_is_one_member() {
-    let b = from_bytes("dir/notes.bin", vec![0, 1, 2, 255], &Limits::default());
-    assert_eq!(paths(&b), ["notes.bin"]);
+fn truncated_zip_is_read_entry_by_entry() {
+    let mut bytes = zip(&[("first.txt", b"first"), ("second.txt", b"second")]);
+    bytes.truncate(bytes.len() - 30);
+    let bundle = read("cut.zip", bytes);
+    assert_eq!(paths(&bundle), ["first.txt", "second.txt"]);
+    assert_eq!(data(&bundle, "second.txt"), b"second");
+    assert!(
+        bundle.diagnostics.iter().any(|d| d.level == Level::Error
+            && d.path.as_deref() == Some("cut.zip")
+            && d.message.contains("central directory")),
+        "{:?}",
+        bundle.diagnostics
+    );
 }
 
 #[test]
-fn safe_paths() {
-    assert_eq!(safe_path("./a//b/").as_deref(), Some("a/b"));
-    assert_eq!(safe_path("a\\b").as_deref(), Some("a/b"));
-    assert_eq!(safe_path("/a"), None);
-    assert_eq!(safe_path("a/../../b"), None);
-    assert_eq!(safe_path("C:/x"), None);
-    assert_eq!(safe_path("."), None);
+fn duplicate_paths_keep_the_last_copy() {
+    let tar = TarBuilder::new()
+        .file("etc/motd", b"first")
+        .file("./etc/motd", b"second")
+        .finish();
+    let bundle = read("dup.tar", tar);
+    assert_eq!(data(&bundle, "etc/motd"), b"second");
+    assert!(diagnostic(&bundle, "etc/motd").message.contains("2 times"));
 }
