@@ -51,12 +51,14 @@ pub fn analyze(path: &Path, options: &Options) -> Result<Analysis> {
     analyze_bundle(&bundle, options)
 }
 
-/// Analyses a bundle already in memory.
-pub fn analyze_bundle(bundle: &Bundle, options: &Options) -> Result<Analysis> {
+/// The first stages, shared by every command: detect the members, then fix the clock.
+fn prepare<'b>(
+    bundle: &'b Bundle,
+    options: &Options,
+) -> (Vec<Artifact<'b>>, TimeContext, Vec<Diagnostic>) {
     let mut diagnostics = bundle.diagnostics.clone();
     let (artifacts, detect_diags) = detect::detect(bundle);
     diagnostics.extend(detect_diags);
-
     let clock_facts = clock_facts(bundle, &artifacts, &mut diagnostics);
     let overrides = Overrides {
         zone: options.zone.clone(),
@@ -64,6 +66,12 @@ pub fn analyze_bundle(bundle: &Bundle, options: &Options) -> Result<Analysis> {
     };
     let (time_ctx, time_diags) = TimeContext::resolve(&clock_facts, &overrides);
     diagnostics.extend(time_diags);
+    (artifacts, time_ctx, diagnostics)
+}
+
+/// Analyses a bundle already in memory.
+pub fn analyze_bundle(bundle: &Bundle, options: &Options) -> Result<Analysis> {
+    let (artifacts, time_ctx, mut diagnostics) = prepare(bundle, options);
     let hints = hints(options, &time_ctx)?;
 
     let mut builder = FactsBuilder::new(&time_ctx);
@@ -726,23 +734,10 @@ impl sshd_config::ConfigFiles for BundleConfigFiles<'_> {
     }
 
     fn glob(&self, pattern: &str) -> Vec<String> {
-        let Ok(pattern) = glob::Pattern::new(pattern) else {
-            return Vec::new();
-        };
-        let options = glob::MatchOptions {
-            case_sensitive: true,
-            require_literal_separator: true,
-            require_literal_leading_dot: true,
-        };
-        let mut paths: Vec<String> = self
-            .files
-            .iter()
-            .filter_map(|f| f.system_path.clone())
-            .filter(|p| pattern.matches_with(p, options))
-            .collect();
-        paths.sort();
-        paths.dedup();
-        paths
+        sshd_config::glob_paths(
+            pattern,
+            self.files.iter().filter_map(|f| f.system_path.as_deref()),
+        )
     }
 }
 
@@ -926,17 +921,7 @@ pub fn stream_events(
     options: &Options,
     sink: &mut dyn FnMut(&Event) -> std::io::Result<()>,
 ) -> Result<Vec<Diagnostic>> {
-    let mut diagnostics = bundle.diagnostics.clone();
-    let (artifacts, detect_diags) = detect::detect(bundle);
-    diagnostics.extend(detect_diags);
-    let clock_facts = clock_facts(bundle, &artifacts, &mut diagnostics);
-    let overrides = Overrides {
-        zone: options.zone.clone(),
-        year: options.year,
-    };
-    let (ctx, time_diags) = TimeContext::resolve(&clock_facts, &overrides);
-    diagnostics.extend(time_diags);
-
+    let (artifacts, ctx, diagnostics) = prepare(bundle, options);
     let mut sources: Vec<EventSource> = artifacts
         .iter()
         .filter_map(|a| EventSource::new(a, &ctx))

@@ -180,16 +180,7 @@ pub fn text_records(text: &str) -> impl Iterator<Item = Result<LogRecord, Unpars
         if line.trim().is_empty() || parse_marker(line).is_some() {
             return None;
         }
-        Some(match syslog::parse_line(line) {
-            Some(mut r) => {
-                r.line = i + 1;
-                Ok(r)
-            }
-            None => Err(Unparsed {
-                line: i + 1,
-                text: line.to_owned(),
-            }),
-        })
+        Some(syslog::record_at(line, i + 1))
     })
 }
 

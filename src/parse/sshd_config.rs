@@ -64,22 +64,28 @@ impl ConfigFiles for MemoryFiles {
     }
 
     fn glob(&self, pattern: &str) -> Vec<String> {
-        // glob(3) as sshd calls it: `*` stays within one directory and skips dot files.
-        let Ok(pattern) = glob::Pattern::new(pattern) else {
-            return Vec::new();
-        };
-        let options = glob::MatchOptions {
-            case_sensitive: true,
-            require_literal_separator: true,
-            require_literal_leading_dot: true,
-        };
-        // BTreeMap keys are already in byte order, which is glob(3)'s order in the C locale.
-        self.files
-            .keys()
-            .filter(|path| pattern.matches_with(path, options))
-            .cloned()
-            .collect()
+        glob_paths(pattern, self.files.keys().map(String::as_str))
     }
+}
+
+/// The paths among `paths` that an `Include` pattern matches, sorted, as glob(3) does for
+/// sshd: `*` stays within one directory and skips dot files; the order is the C locale's.
+pub fn glob_paths<'a>(pattern: &str, paths: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let Ok(pattern) = glob::Pattern::new(pattern) else {
+        return Vec::new();
+    };
+    let options = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: true,
+    };
+    let mut out: Vec<String> = paths
+        .filter(|path| pattern.matches_with(path, options))
+        .map(str::to_owned)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// One configuration line that set (or tried to set) an option.

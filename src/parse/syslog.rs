@@ -73,18 +73,23 @@ impl Iterator for SyslogRecords<'_> {
             if line.trim().is_empty() {
                 continue;
             }
-            return Some(match parse_line(line) {
-                Some(mut r) => {
-                    r.line = i + 1;
-                    Ok(r)
-                }
-                None => Err(Unparsed {
-                    line: i + 1,
-                    text: line.to_owned(),
-                }),
-            });
+            return Some(record_at(line, i + 1));
         }
         None
+    }
+}
+
+/// Parses the line at 1-based `line_no`: a numbered record, or the line reported unparsed.
+pub fn record_at(line: &str, line_no: usize) -> Result<LogRecord, Unparsed> {
+    match parse_line(line) {
+        Some(mut r) => {
+            r.line = line_no;
+            Ok(r)
+        }
+        None => Err(Unparsed {
+            line: line_no,
+            text: line.to_owned(),
+        }),
     }
 }
 
