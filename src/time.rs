@@ -139,6 +139,16 @@ impl TimeContext {
         months: impl IntoIterator<Item = (u32, u32)>,
         mtime: Option<DateTime<Utc>>,
     ) -> YearTracker {
+        self.year_tracker_for(MonthSummary::of(months), mtime)
+    }
+
+    /// Year tracking from a member's [`MonthSummary`], for logs read before the clock was
+    /// known.
+    pub fn year_tracker_for(
+        &self,
+        summary: MonthSummary,
+        mtime: Option<DateTime<Utc>>,
+    ) -> YearTracker {
         if let Some(year) = self.year_override {
             return YearTracker::fixed(year);
         }
@@ -146,31 +156,43 @@ impl TimeContext {
             (Some(m), Some(c)) if m <= c + chrono::Duration::days(1) => {
                 Some(local_date(&self.zone, m))
             }
+            (Some(m), None) => Some(local_date(&self.zone, m)),
             _ => self.reference,
         };
         let Some(reference) = reference else {
             return YearTracker::unknown();
         };
-        let mut rollovers = 0;
-        let mut previous: Option<u32> = None;
-        let mut last: Option<(u32, u32)> = None;
-        for (month, day) in months {
-            if let Some(p) = previous {
-                if is_rollover(p, month) {
-                    rollovers += 1;
-                }
-            }
-            previous = Some(month);
-            last = Some((month, day));
-        }
-        let end_year = match last {
+        let end_year = match summary.last {
             Some((m, d)) if (m, d) > (reference.month(), reference.day()) => reference.year() - 1,
             _ => reference.year(),
         };
         YearTracker {
-            year: Some(end_year - rollovers),
+            year: Some(end_year - summary.rollovers),
             previous_month: None,
         }
+    }
+}
+
+/// What the year logic needs to know of a member's year-less lines: the last line's date
+/// and how many times the year turned over inside the file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MonthSummary {
+    pub last: Option<(u32, u32)>,
+    pub rollovers: i32,
+}
+
+impl MonthSummary {
+    pub fn of(months: impl IntoIterator<Item = (u32, u32)>) -> MonthSummary {
+        let mut summary = MonthSummary::default();
+        let mut previous: Option<u32> = None;
+        for (month, day) in months {
+            if previous.is_some_and(|p| is_rollover(p, month)) {
+                summary.rollovers += 1;
+            }
+            previous = Some(month);
+            summary.last = Some((month, day));
+        }
+        summary
     }
 }
 

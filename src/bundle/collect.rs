@@ -82,8 +82,14 @@ impl Item {
     }
 }
 
+/// Takes a member's bytes as they are read instead of keeping them; returns whether it did.
+/// The analysis passes one so that large logs are parsed while the archive streams by and
+/// then dropped, and memory does not grow with the size of the logs.
+pub type MemberSink<'s> = dyn FnMut(&str, &[u8], Option<i64>) -> bool + 's;
+
 pub(crate) struct Collector<'l> {
     limits: &'l Limits,
+    sink: Option<&'l mut MemberSink<'l>>,
     meter: Rc<Meter>,
     seen: usize,
     stopped: bool,
@@ -96,6 +102,7 @@ impl<'l> Collector<'l> {
     pub(crate) fn new(limits: &'l Limits) -> Self {
         Collector {
             limits,
+            sink: None,
             meter: Meter::new(limits.max_total_bytes),
             seen: 0,
             stopped: false,
@@ -103,6 +110,12 @@ impl<'l> Collector<'l> {
             diagnostics: Vec::new(),
             noted_dos_time: false,
         }
+    }
+
+    /// Hands members to `sink` as they are read; the ones it takes are not kept.
+    pub(crate) fn with_sink(mut self, sink: &'l mut MemberSink<'l>) -> Self {
+        self.sink = Some(sink);
+        self
     }
 
     pub(crate) fn limits(&self) -> &Limits {
@@ -284,7 +297,11 @@ impl<'l> Collector<'l> {
         };
         if sniff(&data).is_archive() {
             self.nested(path, data, mtime, depth);
-        } else {
+        } else if !self
+            .sink
+            .as_mut()
+            .is_some_and(|sink| sink(&path, &data, mtime))
+        {
             self.items
                 .push(Item::File(StoredFile { path, data, mtime }));
         }

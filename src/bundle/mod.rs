@@ -31,6 +31,7 @@ pub use limits::Limits;
 
 use crate::error::Error;
 use crate::model::Diagnostic;
+pub use collect::MemberSink;
 use collect::{Collector, Scope};
 
 /// Read buffer for a bundle file on disk; large enough that decoders see long runs.
@@ -81,13 +82,27 @@ impl Bundle {
 /// its content. Fails only when nothing at all can be read; every other problem is a
 /// diagnostic in the returned bundle.
 pub fn open(path: &Path, limits: &Limits) -> Result<Bundle, Error> {
+    read(path, Collector::new(limits))
+}
+
+/// Like [`open`], but offers each member to `sink` as it is read; members the sink takes
+/// are not kept in the returned bundle (links to them do not resolve). This keeps memory
+/// independent of the size of the members the sink consumes.
+pub fn open_streaming<'l>(
+    path: &Path,
+    limits: &'l Limits,
+    sink: &'l mut MemberSink<'l>,
+) -> Result<Bundle, Error> {
+    read(path, Collector::new(limits).with_sink(sink))
+}
+
+fn read(path: &Path, mut collector: Collector) -> Result<Bundle, Error> {
     let name = path.display().to_string();
     let io_error = |source| Error::Io {
         path: path.to_path_buf(),
         source,
     };
     let meta = fs::metadata(path).map_err(io_error)?;
-    let mut collector = Collector::new(limits);
     if meta.is_dir() {
         dir::read_dir(&mut collector, path, &name)?;
     } else if meta.is_file() {

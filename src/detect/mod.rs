@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::bundle::{Bundle, Member};
+use crate::bundle::Bundle;
 use crate::model::Diagnostic;
 use crate::parse::accounts::AccountsKind;
 use crate::parse::clock::ClockKind;
@@ -118,51 +118,77 @@ pub fn detect(bundle: &Bundle) -> (Vec<Artifact<'_>>, Vec<Diagnostic>) {
     let mut artifacts = Vec::new();
     let mut diags = Vec::new();
     for member in &bundle.members {
-        let location = layout.locate(&member.path);
-        let text = String::from_utf8_lossy(&member.data);
-        let mtime = member
-            .mtime
-            .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0));
-        if looks_binary(&member.data) {
-            let kind = binary_kind(member, &location);
-            if kind == ArtifactKind::Binary {
-                diags.push(Diagnostic::info("binary member skipped").at_path(member.path.clone()));
-            }
-            artifacts.push(Artifact {
-                path: member.path.clone(),
-                line_offset: 0,
-                system_path: location.system_path,
-                command: location.command,
-                kind,
-                section: None,
-                bytes: Cow::Borrowed(&member.data),
-                text,
-                mtime,
-            });
-            continue;
+        let found = detect_with(
+            &layout,
+            &member.path,
+            &member.data,
+            member.mtime,
+            &mut diags,
+        );
+        artifacts.extend(found);
+    }
+    (artifacts, diags)
+}
+
+/// Detects one member on its own, as it streams out of an archive: the sosreport root is
+/// found from the member's own path.
+pub fn detect_member<'b>(
+    path: &Arc<str>,
+    data: &'b [u8],
+    mtime: Option<i64>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Artifact<'b>> {
+    detect_with(&Layout::for_path(path), path, data, mtime, diags)
+}
+
+fn detect_with<'b>(
+    layout: &Layout,
+    path: &Arc<str>,
+    data: &'b [u8],
+    mtime: Option<i64>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Artifact<'b>> {
+    let location = layout.locate(path);
+    let text = String::from_utf8_lossy(data);
+    let mtime = mtime.and_then(|s| DateTime::<Utc>::from_timestamp(s, 0));
+    if looks_binary(data) {
+        let kind = binary_kind(data, &location);
+        if kind == ArtifactKind::Binary {
+            diags.push(Diagnostic::info("binary member skipped").at_path(path.clone()));
         }
-        if supportconfig::is_supportconfig(head(&text)) {
-            split_supportconfig(member, &text, mtime, &mut artifacts);
-            continue;
-        }
-        let kind = kind_of(head(&text), &location);
-        artifacts.push(Artifact {
-            path: member.path.clone(),
+        return vec![Artifact {
+            path: path.clone(),
             line_offset: 0,
             system_path: location.system_path,
             command: location.command,
             kind,
             section: None,
-            bytes: Cow::Borrowed(&member.data),
+            bytes: Cow::Borrowed(data),
             text,
             mtime,
-        });
+        }];
     }
-    (artifacts, diags)
+    if supportconfig::is_supportconfig(head(&text)) {
+        let mut out = Vec::new();
+        split_supportconfig(path, &text, mtime, &mut out);
+        return out;
+    }
+    let kind = kind_of(head(&text), &location);
+    vec![Artifact {
+        path: path.clone(),
+        line_offset: 0,
+        system_path: location.system_path,
+        command: location.command,
+        kind,
+        section: None,
+        bytes: Cow::Borrowed(data),
+        text,
+        mtime,
+    }]
 }
 
 fn split_supportconfig<'b>(
-    member: &'b Member,
+    path: &Arc<str>,
     text: &str,
     mtime: Option<DateTime<Utc>>,
     out: &mut Vec<Artifact<'b>>,
@@ -178,7 +204,7 @@ fn split_supportconfig<'b>(
         };
         let kind = kind_of(head(section.body), &location);
         out.push(Artifact {
-            path: member.path.clone(),
+            path: path.clone(),
             line_offset: section.first_line - 1,
             system_path: location.system_path,
             command: location.command,
@@ -225,9 +251,8 @@ fn looks_binary(data: &[u8]) -> bool {
     memchr::memchr(0, sample).is_some()
 }
 
-fn binary_kind(member: &Member, location: &Location) -> ArtifactKind {
-    if member.data.starts_with(b"TZif") || location.system_path.as_deref() == Some("/etc/localtime")
-    {
+fn binary_kind(data: &[u8], location: &Location) -> ArtifactKind {
+    if data.starts_with(b"TZif") || location.system_path.as_deref() == Some("/etc/localtime") {
         ArtifactKind::Localtime
     } else {
         ArtifactKind::Binary
@@ -258,19 +283,18 @@ impl Layout {
         let mut roots: Vec<String> = bundle
             .members
             .iter()
-            .filter_map(|m| {
-                let p: &str = &m.path;
-                if let Some(i) = p.find("sos_commands/") {
-                    if i == 0 || p.as_bytes()[i - 1] == b'/' {
-                        return Some(p[..i].to_owned());
-                    }
-                }
-                None
-            })
+            .filter_map(|m| sos_root(&m.path))
             .collect();
         roots.sort();
         roots.dedup();
         Layout { roots }
+    }
+
+    /// The layout one path reveals by itself (a path under `sos_commands/` names its root).
+    fn for_path(path: &str) -> Layout {
+        Layout {
+            roots: sos_root(path).into_iter().collect(),
+        }
     }
 
     fn locate(&self, path: &str) -> Location {
@@ -301,6 +325,12 @@ impl Layout {
             command: None,
         }
     }
+}
+
+/// The sosreport folder a path under `sos_commands/` lies in (`""` at the top).
+fn sos_root(path: &str) -> Option<String> {
+    let i = path.find("sos_commands/")?;
+    (i == 0 || path.as_bytes()[i - 1] == b'/').then(|| path[..i].to_owned())
 }
 
 /// `sos_commands/date/date` -> `date`; `sos_commands/systemd/systemctl_status_--all` ->

@@ -1,0 +1,376 @@
+//! Collects the facts rules ask about from the bundle's non-log artifacts (configurations,
+//! accounts, listings, unit states, client transcripts), and the configuration files that
+//! make up the effective sshd configuration.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::clock::place;
+use super::timeline::to_event;
+use crate::detect::{Artifact, ArtifactKind};
+use crate::facts::{Facts, FileRecord, SourceText, UnitRecord};
+use crate::finding::ArtifactSummary;
+use crate::model::{Diagnostic, Event, Location};
+use crate::parse::{accounts, journal, listing, ssh_client, sshd_config, syslog, systemctl};
+use crate::time::{self, TimeContext};
+
+/// Collects facts from artifacts one at a time.
+pub(super) struct FactsBuilder<'t> {
+    pub(super) time: &'t TimeContext,
+    pub(super) facts: Facts,
+    pub(super) summaries: Vec<ArtifactSummary>,
+    pub(super) diagnostics: Vec<Diagnostic>,
+    pub(super) config_files: Vec<ConfigSource>,
+}
+
+/// An sshd configuration file found in the bundle.
+pub(super) struct ConfigSource {
+    system_path: Option<String>,
+    member_path: Arc<str>,
+    /// The text, preceded by as many empty lines as the artifact's offset in its member,
+    /// so the configuration parser's line numbers are the member's (supportconfig
+    /// sections start deep inside their file; empty lines mean nothing to sshd).
+    text: String,
+    kind: ArtifactKind,
+}
+
+impl<'t> FactsBuilder<'t> {
+    pub(super) fn new(time: &'t TimeContext) -> Self {
+        FactsBuilder {
+            time,
+            facts: Facts::default(),
+            summaries: Vec::new(),
+            diagnostics: Vec::new(),
+            config_files: Vec::new(),
+        }
+    }
+
+    pub(super) fn add(&mut self, a: &Artifact) {
+        self.facts.kinds.insert(a.kind);
+        if let Some(p) = &a.system_path {
+            self.facts.system_paths.push((p.clone(), a.path.clone()));
+        }
+        let lines = a.line_count();
+        let (recognized, events) = match a.kind {
+            // Logs the stream did not take (the in-memory path) are read by it here.
+            ArtifactKind::Syslog
+            | ArtifactKind::JournalText
+            | ArtifactKind::JournalExport
+            | ArtifactKind::JournalJson => return,
+            ArtifactKind::SystemctlStatus => self.add_systemctl(a),
+            ArtifactKind::SshClient => self.add_client(a),
+            ArtifactKind::SshdConfig | ArtifactKind::SshdEffective => {
+                self.config_files.push(ConfigSource {
+                    system_path: a.system_path.clone(),
+                    member_path: a.path.clone(),
+                    text: format!("{}{}", "\n".repeat(a.line_offset), a.text),
+                    kind: a.kind,
+                });
+                self.keep_source(a);
+                (lines, 0)
+            }
+            ArtifactKind::Passwd => self.add_passwd(a),
+            ArtifactKind::Group => self.add_group(a),
+            ArtifactKind::Listing | ArtifactKind::Stat => self.add_listing(a),
+            ArtifactKind::SystemctlShow => {
+                let mut d = Vec::new();
+                let units = systemctl::parse_show(&a.text, &mut d);
+                self.parse_diags(d, a);
+                (units.iter().map(|u| u.props.len()).sum(), 0)
+            }
+            ArtifactKind::SystemctlUnits => {
+                let mut d = Vec::new();
+                let units = systemctl::parse_list_units(&a.text, &mut d);
+                self.parse_diags(d, a);
+                (units.len(), 0)
+            }
+            ArtifactKind::JournalBoots => (journal::parse_boots(&a.text).len(), 0),
+            ArtifactKind::Unknown => {
+                self.diagnostics.push(
+                    Diagnostic::info("not a kind of file rootline reads; skipped")
+                        .at_path(a.path.clone()),
+                );
+                (0, 0)
+            }
+            _ => (lines, 0),
+        };
+        self.summaries.push(ArtifactSummary {
+            path: a.path.clone(),
+            section: a.section.clone(),
+            kind: a.kind.name(),
+            lines,
+            recognized,
+            events,
+        });
+    }
+
+    fn keep_source(&mut self, a: &Artifact) {
+        self.facts.sources.push(SourceText {
+            path: a.path.clone(),
+            line_offset: a.line_offset,
+            system_path: a.system_path.clone(),
+            kind: a.kind,
+            text: a.text.to_string(),
+        });
+    }
+
+    fn parse_diags(&mut self, diags: Vec<Diagnostic>, a: &Artifact) {
+        self.diagnostics
+            .extend(diags.into_iter().map(|d| place(d, a)));
+    }
+
+    fn add_systemctl(&mut self, a: &Artifact) -> (usize, usize) {
+        let mut d = Vec::new();
+        let report = systemctl::parse_status(&a.text, &mut d);
+        self.parse_diags(d, a);
+        self.keep_source(a);
+        let mut events = 0;
+        for unit in report.units {
+            let tail: Vec<(usize, String)> = unit.journal_tail.clone();
+            let months: Vec<(u32, u32)> = tail
+                .iter()
+                .flat_map(|(_, t)| time::yearless_months(t).collect::<Vec<_>>())
+                .collect();
+            let mut years = self.time.year_tracker(months, a.mtime);
+            for (line, text) in tail {
+                let Some(mut record) = syslog::parse_line(&text) else {
+                    continue;
+                };
+                record.line = line;
+                if let Some(event) = to_event(record, a, self.time, &mut years, false) {
+                    events += 1;
+                    self.facts.events.push(event);
+                }
+            }
+            self.facts.units.push(UnitRecord {
+                path: a.path.clone(),
+                line_offset: a.line_offset,
+                status: unit,
+            });
+        }
+        (a.line_count(), events)
+    }
+
+    /// A client transcript: its lines have no time, so they join the events undated.
+    fn add_client(&mut self, a: &Artifact) -> (usize, usize) {
+        let transcript = ssh_client::parse(&a.text);
+        let recognized = transcript.lines.len();
+        for line in transcript.lines {
+            let message = line.text.trim().to_owned();
+            self.facts.events.push(Event {
+                time: None,
+                host: None,
+                program: "ssh".to_owned(),
+                pid: None,
+                kind: line.kind,
+                fields: line.fields,
+                message,
+                location: Location::new(a.path.clone(), line.line + a.line_offset),
+                text: line.text,
+            });
+        }
+        (recognized, recognized)
+    }
+
+    fn add_passwd(&mut self, a: &Artifact) -> (usize, usize) {
+        let mut d = Vec::new();
+        let passwd = accounts::parse_passwd(&a.text, &mut d);
+        self.parse_diags(d, a);
+        self.keep_source(a);
+        let n = passwd.accounts.len();
+        // The same accounts often come twice (/etc/passwd and `getent passwd`): keep the first.
+        for acc in passwd.accounts {
+            if self.facts.account(&acc.name).is_none() {
+                self.facts
+                    .accounts
+                    .push((a.path.clone(), a.line_offset, acc));
+            }
+        }
+        (n, 0)
+    }
+
+    fn add_group(&mut self, a: &Artifact) -> (usize, usize) {
+        let mut d = Vec::new();
+        let groups = accounts::parse_groups(&a.text, &mut d);
+        self.parse_diags(d, a);
+        let n = groups.groups.len();
+        self.facts.groups.extend(groups.groups);
+        (n, 0)
+    }
+
+    fn add_listing(&mut self, a: &Artifact) -> (usize, usize) {
+        let mut d = Vec::new();
+        let parsed = if a.kind == ArtifactKind::Stat {
+            listing::parse_stat(&a.text, &mut d)
+        } else {
+            listing::parse_ls(&a.text, &mut d)
+        };
+        self.parse_diags(d, a);
+        self.keep_source(a);
+        let n = parsed.entries.len();
+        self.facts
+            .files
+            .extend(parsed.entries.into_iter().map(|entry| FileRecord {
+                path: a.path.clone(),
+                line_offset: a.line_offset,
+                entry,
+            }));
+        (n, 0)
+    }
+}
+
+/// The sshd configuration files of the bundle, by the path they had on the host.
+struct BundleConfigFiles<'a> {
+    files: &'a [ConfigSource],
+}
+
+impl sshd_config::ConfigFiles for BundleConfigFiles<'_> {
+    fn read(&self, system_path: &str) -> Option<(Arc<str>, String)> {
+        self.files
+            .iter()
+            .find(|f| f.system_path.as_deref() == Some(system_path))
+            .map(|f| (f.member_path.clone(), f.text.clone()))
+    }
+
+    fn glob(&self, pattern: &str) -> Vec<String> {
+        sshd_config::glob_paths(
+            pattern,
+            self.files.iter().filter_map(|f| f.system_path.as_deref()),
+        )
+    }
+}
+
+/// The host's sshd configuration: `/etc/ssh/sshd_config` with its includes when the bundle
+/// has host paths, else the one loose sshd_config file.
+pub(super) fn load_sshd_config(
+    files: &[ConfigSource],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<sshd_config::SshdConfig> {
+    let configs: Vec<&ConfigSource> = files
+        .iter()
+        .filter(|f| f.kind == ArtifactKind::SshdConfig)
+        .collect();
+    if configs
+        .iter()
+        .any(|f| f.system_path.as_deref() == Some("/etc/ssh/sshd_config"))
+    {
+        let view = BundleConfigFiles { files };
+        return sshd_config::load(&view, "/etc/ssh/sshd_config", diags);
+    }
+    let loose: Vec<&&ConfigSource> = configs.iter().filter(|f| f.system_path.is_none()).collect();
+    let main = loose.first()?;
+    if loose.len() > 1 {
+        diags.push(
+            Diagnostic::warning(format!(
+                "{} files look like sshd_config; evaluating {} as the server's configuration",
+                loose.len(),
+                main.member_path
+            ))
+            .at_path(main.member_path.clone()),
+        );
+    }
+    Some(sshd_config::parse_text(
+        &main.member_path,
+        &main.text,
+        diags,
+    ))
+}
+
+/// `sshd -T` output, when the bundle has it.
+pub(super) fn load_sshd_t(
+    files: &[ConfigSource],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<crate::facts::sshd_config::EffectiveConfig> {
+    let source = files
+        .iter()
+        .find(|f| f.kind == ArtifactKind::SshdEffective)?;
+    Some(sshd_config::parse_sshd_t(
+        &source.member_path,
+        &source.text,
+        diags,
+    ))
+}
+
+/// Which copy of a line to keep when a bundle holds it twice: the log file the host wrote
+/// (what an engineer opens first), then structured journal exports, then text dumps.
+fn source_preference(kind: &str) -> u8 {
+    match kind {
+        "syslog" => 0,
+        "journal-export" | "journal-json" => 1,
+        "journal-text" => 2,
+        "systemctl-status" => 3,
+        _ => 4,
+    }
+}
+
+/// What makes two log lines the same line: when, where, who, and what.
+type LineKey<'e> = (
+    DateTime<Utc>,
+    Option<&'e str>,
+    &'e str,
+    Option<u32>,
+    &'e str,
+);
+
+/// Sosreports carry the same lines in /var/log and in journalctl dumps (and in systemctl
+/// status tails). Each line is kept once, from the preferred source, so counts and evidence
+/// are not doubled. Lines repeated within one file are all kept: they are real repeats.
+pub(super) fn dedupe_across_sources(
+    events: &mut Vec<Event>,
+    summaries: &[ArtifactSummary],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let kind_of: HashMap<&str, &str> = summaries.iter().map(|s| (&*s.path, s.kind)).collect();
+    let preference =
+        |e: &Event| source_preference(kind_of.get(&*e.location.path).copied().unwrap_or(""));
+    // Indices, not events, are sorted: events are large and there may be millions.
+    let mut order: Vec<usize> = (0..events.len()).collect();
+    order.sort_by_key(|&i| preference(&events[i]));
+    let mut first_path: HashMap<LineKey, &Arc<str>> = HashMap::with_capacity(events.len());
+    let mut drop = vec![false; events.len()];
+    let mut dropped: BTreeMap<Arc<str>, (usize, Arc<str>)> = BTreeMap::new();
+    for &i in &order {
+        let e = &events[i];
+        let Some(time) = e.time else { continue };
+        let key = (
+            time,
+            e.host.as_deref(),
+            e.program.as_str(),
+            e.pid,
+            e.message.as_str(),
+        );
+        match first_path.get(&key) {
+            Some(kept) if **kept != e.location.path => {
+                drop[i] = true;
+                dropped
+                    .entry(e.location.path.clone())
+                    .or_insert((0, (*kept).clone()))
+                    .0 += 1;
+            }
+            Some(_) => {}
+            None => {
+                first_path.insert(key, &e.location.path);
+            }
+        }
+    }
+    drop_marked(events, &drop);
+    for (path, (n, kept)) in dropped {
+        diags.push(
+            Diagnostic::info(format!(
+                "{n} event(s) here also appear in {kept}; that copy is used as evidence"
+            ))
+            .at_path(path),
+        );
+    }
+}
+
+fn drop_marked(events: &mut Vec<Event>, drop: &[bool]) {
+    let mut index = 0;
+    events.retain(|_| {
+        let keep = !drop[index];
+        index += 1;
+        keep
+    });
+}

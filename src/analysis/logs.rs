@@ -1,0 +1,316 @@
+//! Log members are read as they come out of the bundle and then dropped: each record is
+//! classified at once, only SSH-related events are kept, with the time exactly as the line
+//! wrote it. Their UTC times are settled later, once the bundle's clock is known (the
+//! `date` file may come after the logs in an archive). Memory therefore follows the number
+//! of events kept, not the size of the logs.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, Utc};
+
+use crate::detect::{self, Artifact, ArtifactKind};
+use crate::finding::ArtifactSummary;
+use crate::model::{
+    Diagnostic, Event, EventFields, EventKind, Level, Location, LogRecord, RecordTime,
+};
+use crate::parse::messages::{self, Classification};
+use crate::parse::{journal, syslog};
+use crate::time::{self, MonthSummary, TimeContext, YearTracker, Zone};
+
+/// A log line that no parser recognised.
+pub type Unparsed = syslog::Unparsed;
+
+/// The records of a log artifact, lazily, whatever its shape; `None` for other kinds.
+pub fn log_records<'a>(
+    artifact: &'a Artifact,
+) -> Option<Box<dyn Iterator<Item = Result<LogRecord, Unparsed>> + 'a>> {
+    let text: &'a str = &artifact.text;
+    Some(match artifact.kind {
+        ArtifactKind::Syslog => Box::new(syslog::records(text)),
+        ArtifactKind::JournalText => Box::new(journal::text_records(text)),
+        ArtifactKind::JournalExport => Box::new(journal::export_records(&artifact.bytes)),
+        ArtifactKind::JournalJson => Box::new(journal::json_records(text)),
+        _ => return None,
+    })
+}
+
+pub fn is_log(kind: ArtifactKind) -> bool {
+    matches!(
+        kind,
+        ArtifactKind::Syslog
+            | ArtifactKind::JournalText
+            | ArtifactKind::JournalExport
+            | ArtifactKind::JournalJson
+    )
+}
+
+/// What classifying one record gave.
+pub enum Classified {
+    /// An event, with the record's time as written.
+    Event(Box<Event>, RecordTime),
+    /// A record of ours whose message this version does not classify.
+    Unrecognized(Location, String),
+    /// A record of a program rootline does not interpret (cron, postfix...).
+    Skipped,
+}
+
+/// Classifies a record into an event located in the bundle; its time is left unset.
+/// Records of other programs become `log_line` events when `keep_all` is set (the full
+/// timeline), and are skipped otherwise.
+pub fn classify_record(record: LogRecord, artifact: &Artifact, keep_all: bool) -> Classified {
+    let location = Location::new(artifact.path.clone(), record.line + artifact.line_offset);
+    let (kind, mut fields) = match messages::classify(&record.program, &record.message) {
+        Classification::Event(c) => (c.kind, c.fields),
+        Classification::Unrecognized if !keep_all => {
+            return Classified::Unrecognized(location, record.text)
+        }
+        Classification::Unrecognized => (EventKind::Other, EventFields::default()),
+        Classification::NotOurs if keep_all => (EventKind::LogLine, EventFields::default()),
+        Classification::NotOurs => return Classified::Skipped,
+    };
+    if fields.unit.is_none() {
+        fields.unit = record.journal.as_ref().and_then(|j| j.unit.clone());
+    }
+    let event = Event {
+        time: None,
+        host: record.host,
+        program: record.program,
+        pid: record.pid,
+        kind,
+        fields,
+        message: record.message,
+        location,
+        text: record.text,
+    };
+    Classified::Event(Box::new(event), record.time)
+}
+
+/// One log artifact read ahead of the clock: where its events are in the stream's list.
+struct ReadLog {
+    path: Arc<str>,
+    mtime: Option<DateTime<Utc>>,
+    months: MonthSummary,
+    events: std::ops::Range<usize>,
+}
+
+/// How many unrecognised lines to remember per member for `inventory --unrecognized`.
+const UNRECOGNIZED_KEPT: usize = 200;
+
+/// Every log of the bundle, read once.
+#[derive(Default)]
+pub struct LogStream {
+    logs: Vec<ReadLog>,
+    /// Every kept event, in file order per log, with its time as written alongside: one
+    /// list, so settling the times later moves nothing.
+    events: Vec<Event>,
+    written: Vec<RecordTime>,
+    pub summaries: Vec<ArtifactSummary>,
+    pub unrecognized: Vec<(Location, String)>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The newest absolute time any log wrote, a fallback reference for the year.
+    pub newest_absolute: Option<DateTime<Utc>>,
+}
+
+impl LogStream {
+    /// Takes a member that is a log (every part of it, for a supportconfig file) and reads
+    /// it now; returns false, leaving it to the caller, for anything else.
+    pub fn offer(&mut self, path: &str, data: &[u8], mtime: Option<i64>) -> bool {
+        let path: Arc<str> = Arc::from(path);
+        let mut diags = Vec::new();
+        let artifacts = detect::detect_member(&path, data, mtime, &mut diags);
+        if artifacts.is_empty() || !artifacts.iter().all(|a| is_log(a.kind)) {
+            return false;
+        }
+        self.diagnostics.extend(diags);
+        for a in &artifacts {
+            self.read(a);
+        }
+        true
+    }
+
+    fn read(&mut self, a: &Artifact) {
+        let Some(records) = log_records(a) else {
+            return;
+        };
+        let start = self.events.len();
+        let months = MonthSummary::of(time::yearless_months(&a.text));
+        let (mut recognized, mut unparsed, mut unknown_msgs) = (0, 0usize, 0usize);
+        let mut first_unparsed: Option<(usize, String)> = None;
+        for item in records {
+            match item {
+                Ok(record) => {
+                    recognized += 1;
+                    self.note_absolute(&record.time);
+                    match classify_record(record, a, false) {
+                        Classified::Event(event, time) => {
+                            self.events.push(*event);
+                            self.written.push(time);
+                        }
+                        Classified::Unrecognized(location, text) => {
+                            unknown_msgs += 1;
+                            self.remember_unrecognized(location, text);
+                        }
+                        Classified::Skipped => {}
+                    }
+                }
+                Err(u) => {
+                    unparsed += 1;
+                    let line = u.line + a.line_offset;
+                    first_unparsed.get_or_insert((line, u.text.clone()));
+                    self.remember_unrecognized(Location::new(a.path.clone(), line), u.text);
+                }
+            }
+        }
+        self.report_unparsed(a, recognized, unparsed, first_unparsed);
+        if unknown_msgs > 0 {
+            self.diagnostics.push(
+                Diagnostic::info(format!(
+                    "{unknown_msgs} sshd/PAM/systemd message(s) of a wording rootline does not \
+                     classify (list them with `rootline inventory --unrecognized`)"
+                ))
+                .at_path(a.path.clone()),
+            );
+        }
+        self.summaries.push(ArtifactSummary {
+            path: a.path.clone(),
+            section: a.section.clone(),
+            kind: a.kind.name(),
+            lines: a.line_count(),
+            recognized,
+            events: self.events.len() - start,
+        });
+        self.logs.push(ReadLog {
+            path: a.path.clone(),
+            mtime: a.mtime,
+            months,
+            events: start..self.events.len(),
+        });
+    }
+
+    fn note_absolute(&mut self, time: &RecordTime) {
+        let t = match time {
+            RecordTime::Utc(t) => *t,
+            RecordTime::Offset(t) => t.with_timezone(&Utc),
+            _ => return,
+        };
+        if self.newest_absolute.is_none_or(|n| t > n) {
+            self.newest_absolute = Some(t);
+        }
+    }
+
+    fn remember_unrecognized(&mut self, location: Location, text: String) {
+        let same_member = self
+            .unrecognized
+            .iter()
+            .rev()
+            .take_while(|(l, _)| l.path == location.path)
+            .take(UNRECOGNIZED_KEPT)
+            .count();
+        if same_member < UNRECOGNIZED_KEPT {
+            self.unrecognized.push((location, text));
+        }
+    }
+
+    fn report_unparsed(
+        &mut self,
+        a: &Artifact,
+        recognized: usize,
+        unparsed: usize,
+        first: Option<(usize, String)>,
+    ) {
+        let Some((line, text)) = first else { return };
+        let total = recognized + unparsed;
+        let level = if unparsed * 10 > total {
+            Level::Warning
+        } else {
+            Level::Info
+        };
+        let mut shown: String = text.chars().take(80).collect();
+        if shown.len() < text.len() {
+            shown.push('…');
+        }
+        self.diagnostics.push(
+            Diagnostic::new(
+                level,
+                format!(
+                    "{unparsed} of {total} lines are not log records rootline recognises; the \
+                     first is: {shown}"
+                ),
+            )
+            .at(&Location::new(a.path.clone(), line)),
+        );
+    }
+
+    /// When the bundle does not name its zone but carries the same lines twice, in a journal
+    /// export (absolute UTC) and in a local-time log, their difference is the zone's offset.
+    /// The most common offset among matching lines wins; it is reported as inferred.
+    pub fn zone_from_journal_matches(&self) -> Option<(Zone, String)> {
+        let mut utc_of: HashMap<(&str, Option<u32>, &str), DateTime<Utc>> = HashMap::new();
+        for (e, time) in self.events.iter().zip(&self.written) {
+            if let RecordTime::Utc(t) = time {
+                utc_of.entry((&e.program, e.pid, &e.message)).or_insert(*t);
+            }
+        }
+        if utc_of.is_empty() {
+            return None;
+        }
+        let mut votes: BTreeMap<i64, (usize, Arc<str>)> = BTreeMap::new();
+        for log in &self.logs {
+            for i in log.events.clone() {
+                let (e, time) = (&self.events[i], &self.written[i]);
+                let Some(utc) = utc_of.get(&(e.program.as_str(), e.pid, e.message.as_str())) else {
+                    continue;
+                };
+                let local = match time {
+                    RecordTime::Local(t) => *t,
+                    RecordTime::YearLess { month, day, time } => {
+                        match chrono::NaiveDate::from_ymd_opt(utc.year(), *month, *day) {
+                            Some(d) => d.and_time(*time),
+                            None => continue,
+                        }
+                    }
+                    _ => continue,
+                };
+                // Offsets are whole quarter hours; rounding absorbs sub-second differences.
+                let quarter = 15 * 60;
+                let seconds = (local - utc.naive_utc()).num_seconds();
+                let offset = ((seconds as f64 / quarter as f64).round() as i64) * quarter;
+                votes.entry(offset).or_insert((0, log.path.clone())).0 += 1;
+            }
+        }
+        let (offset, (n, path)) = votes.into_iter().max_by_key(|(_, (n, _))| *n)?;
+        let fixed = chrono::FixedOffset::east_opt(i32::try_from(offset).ok()?)?;
+        Some((
+            Zone::Fixed(fixed),
+            format!("{n} line(s) of {path} that the journal also records in UTC (inferred)"),
+        ))
+    }
+
+    /// Puts every kept event on the UTC clock, in file order per log so the year follows
+    /// each file's own December-to-January turns.
+    pub fn into_events(
+        mut self,
+        ctx: &TimeContext,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Vec<Event> {
+        for log in &self.logs {
+            let mut years: YearTracker = ctx.year_tracker_for(log.months, log.mtime);
+            let mut untimed = 0;
+            for i in log.events.clone() {
+                let time = ctx.to_utc(&self.written[i], &mut years);
+                untimed += usize::from(time.is_none());
+                self.events[i].time = time;
+            }
+            if untimed > 0 {
+                diagnostics.push(
+                    Diagnostic::warning(format!(
+                        "{untimed} event(s) could not be placed in time (no year or zone)"
+                    ))
+                    .at_path(log.path.clone()),
+                );
+            }
+        }
+        self.events
+    }
+}

@@ -1,0 +1,197 @@
+//! The two timelines: the root-cause timeline of a report (cited lines and their
+//! connections), and the full merged stream of every event for `rootline timeline`.
+
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use super::logs::{classify_record, log_records, Classified, LogStream, Unparsed};
+use super::prepare;
+use super::Options;
+use crate::bundle::Bundle;
+use crate::detect::Artifact;
+use crate::error::{Error, Result};
+use crate::finding::{Finding, TimelineEntry};
+use crate::model::{Diagnostic, Event, LogRecord};
+use crate::parse::messages;
+use crate::time::{self, TimeContext, YearTracker};
+
+/// The events to show as the root-cause timeline: every event a finding cites, plus the
+/// other lines of the same connections, in time order.
+pub(super) fn root_cause_timeline(events: &[Event], findings: &[Finding]) -> Vec<TimelineEntry> {
+    let mut cited: HashMap<(&str, usize), Vec<&'static str>> = HashMap::new();
+    for f in findings {
+        for e in &f.evidence {
+            cited.entry((&e.path, e.line)).or_default().push(f.id);
+        }
+    }
+    // Context: the other lines of a cited connection (same host and pid), and systemd's
+    // other lines about a cited unit. systemd's own pid is shared by every unit, so units
+    // are matched by name instead.
+    let is_cited = |e: &Event| cited.contains_key(&(&*e.location.path, e.location.line));
+    // Only sshd gives each connection its own process; logind, systemd and sudo are shared
+    // daemons whose pid says nothing about a connection.
+    let per_connection = |e: &Event| messages::is_ssh_related(&e.program);
+    let connections: BTreeSet<(Option<&str>, u32)> = events
+        .iter()
+        .filter(|e| is_cited(e) && per_connection(e))
+        .filter_map(|e| e.pid.map(|p| (e.host.as_deref(), p)))
+        .collect();
+    let units: BTreeSet<&str> = events
+        .iter()
+        .filter(|e| is_cited(e) && e.program == "systemd")
+        .filter_map(|e| e.fields.unit.as_deref())
+        .collect();
+    const MAX_CONTEXT: usize = 200;
+    let mut context = 0;
+    let mut out = Vec::new();
+    for e in events {
+        let ids = cited.get(&(&*e.location.path, e.location.line));
+        let related = if e.program == "systemd" {
+            e.fields.unit.as_deref().is_some_and(|u| units.contains(u))
+        } else {
+            per_connection(e)
+                && e.pid
+                    .is_some_and(|p| connections.contains(&(e.host.as_deref(), p)))
+        };
+        if ids.is_none() {
+            if !related || context >= MAX_CONTEXT {
+                continue;
+            }
+            context += 1;
+        }
+        out.push(TimelineEntry {
+            time: e.time,
+            host: e.host.clone(),
+            kind: e.kind.name(),
+            message: e.message.clone(),
+            path: e.location.path.clone(),
+            line: e.location.line,
+            fields: serde_json::to_value(&e.fields).unwrap_or_default(),
+            findings: ids.cloned().unwrap_or_default(),
+        });
+    }
+    out
+}
+
+/// A record as an event on the UTC clock, or `None` when it is not one to keep. Records
+/// of other programs are kept, as `log_line` events, when `keep_all` is set.
+pub(super) fn to_event(
+    record: LogRecord,
+    artifact: &Artifact,
+    ctx: &TimeContext,
+    years: &mut YearTracker,
+    keep_all: bool,
+) -> Option<Event> {
+    match classify_record(record, artifact, keep_all) {
+        Classified::Event(mut event, time) => {
+            event.time = ctx.to_utc(&time, years);
+            Some(*event)
+        }
+        Classified::Unrecognized(..) | Classified::Skipped => None,
+    }
+}
+
+/// Streams every event of the bundle, all programs included, in time order across sources,
+/// to `sink`. Each log artifact is read lazily and merged by time, so memory stays at one
+/// pending event per artifact whatever the size of the logs.
+pub fn stream_events(
+    bundle: &Bundle,
+    options: &Options,
+    sink: &mut dyn FnMut(&Event) -> std::io::Result<()>,
+) -> Result<Vec<Diagnostic>> {
+    // The clock comes from a first read of the logs; the merge then reads them again,
+    // lazily, one pending event per log.
+    let (_, ctx, diagnostics) = prepare(bundle, &mut LogStream::default(), options);
+    let (artifacts, _) = crate::detect::detect(bundle);
+    let mut sources: Vec<EventSource> = artifacts
+        .iter()
+        .filter_map(|a| EventSource::new(a, &ctx))
+        .collect();
+    let mut heap = BinaryHeap::new();
+    for (i, s) in sources.iter_mut().enumerate() {
+        if let Some(e) = s.next_event() {
+            heap.push(Pending::new(e, i));
+        }
+    }
+    while let Some(Pending { event, source, .. }) = heap.pop() {
+        sink(&event).map_err(|e| Error::Io {
+            path: "<output>".into(),
+            source: e,
+        })?;
+        if let Some(e) = sources[source].next_event() {
+            heap.push(Pending::new(e, source));
+        }
+    }
+    Ok(diagnostics)
+}
+
+type RecordIter<'a> = Box<dyn Iterator<Item = std::result::Result<LogRecord, Unparsed>> + 'a>;
+
+/// One artifact's events, produced on demand.
+struct EventSource<'a> {
+    artifact: &'a Artifact<'a>,
+    records: RecordIter<'a>,
+    years: YearTracker,
+    ctx: &'a TimeContext,
+}
+
+impl<'a> EventSource<'a> {
+    fn new(artifact: &'a Artifact<'a>, ctx: &'a TimeContext) -> Option<Self> {
+        let records = log_records(artifact)?;
+        let years = ctx.year_tracker(time::yearless_months(&artifact.text), artifact.mtime);
+        Some(EventSource {
+            artifact,
+            records,
+            years,
+            ctx,
+        })
+    }
+
+    fn next_event(&mut self) -> Option<Event> {
+        // Unparsed lines have no place in a timeline of events; `inventory` lists them.
+        for record in self.records.by_ref().flatten() {
+            if let Some(e) = to_event(record, self.artifact, self.ctx, &mut self.years, true) {
+                return Some(e);
+            }
+        }
+        None
+    }
+}
+
+/// An event waiting in the merge, ordered so the earliest pops first (undated last).
+struct Pending {
+    key: (bool, Option<DateTime<Utc>>, usize),
+    event: Event,
+    source: usize,
+}
+
+impl Pending {
+    fn new(event: Event, source: usize) -> Self {
+        Pending {
+            key: (event.time.is_none(), event.time, source),
+            event,
+            source,
+        }
+    }
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for Pending {}
+
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Pending {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.key.cmp(&self.key)
+    }
+}
