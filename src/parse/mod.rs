@@ -3,9 +3,15 @@
 
 pub mod accounts;
 pub mod clock;
+pub mod fail2ban;
+pub mod firewall;
 pub mod journal;
+pub mod known_hosts;
+pub mod listeners;
 pub mod listing;
 pub mod messages;
+pub mod netaddr;
+pub mod packet_log;
 pub mod ssh_client;
 pub mod sshd_config;
 pub mod syslog;
