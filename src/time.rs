@@ -49,6 +49,8 @@ pub struct Overrides {
 pub struct TimeContext {
     pub collected_at: Option<DateTime<Utc>>,
     pub zone: Zone,
+    /// False when no zone was found and UTC is only an assumption.
+    pub zone_known: bool,
     /// The date year-less lines are measured against when a member has no mtime.
     pub reference: Option<NaiveDate>,
     pub year_override: Option<i32>,
@@ -107,9 +109,11 @@ impl TimeContext {
                 )),
             }
         }
+        let zone_known = overrides.zone.is_some() || facts.zone.is_some();
         let ctx = TimeContext {
             collected_at,
             zone,
+            zone_known,
             reference,
             year_override: overrides.year,
         };

@@ -70,7 +70,10 @@ fn write_header(report: &Report, out: &mut dyn Write, paint: &Paint) -> io::Resu
         .as_ref()
         .map(format_time)
         .unwrap_or_else(|| "unknown".into());
-    let zone = b.timezone.as_deref().unwrap_or("unknown");
+    let zone = b
+        .timezone
+        .as_deref()
+        .unwrap_or("unknown (local times read as UTC)");
     writeln!(out, "{} {}", paint.bold("Bundle"), b.path)?;
     writeln!(
         out,
