@@ -1,0 +1,1 @@
+//! (placeholder module, replaced as the parser is written)
