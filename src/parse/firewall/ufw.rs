@@ -1415,7 +1415,8 @@ ports=137,138/udp|139,445/tcp\n\n[DNS]\nports=53\nbogus\n";
 
     #[test]
     fn sniffing() {
-        let cases: &[(&str, fn(&str) -> f32, bool)] = &[
+        type Sniffer = fn(&str) -> f32;
+        let cases: &[(&str, Sniffer, bool)] = &[
             (NUMBERED, sniff, true),
             ("Status: inactive\n", sniff, true),
             ("Port 22\n", sniff, false),
