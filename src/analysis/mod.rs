@@ -150,9 +150,7 @@ fn analyze_parts(bundle: &Bundle, mut logs: LogStream, options: &Options) -> Res
             path: bundle.name.clone(),
             hosts: facts.hosts.iter().cloned().collect(),
             collected_at: time_ctx.collected_at,
-            timezone: time_ctx
-                .zone_known
-                .then(|| time::zone_name(&time_ctx.zone)),
+            timezone: time_ctx.zone_known.then(|| time::zone_name(&time_ctx.zone)),
         },
         findings,
         timeline,
