@@ -275,6 +275,12 @@ event_kinds! {
     LogindNewSession => "logind_new_session",
     LogindSessionLoggedOut => "logind_session_logged_out",
     LogindSessionRemoved => "logind_session_removed",
+    // bans and firewall logs
+    IpBanned => "ip_banned",
+    IpUnbanned => "ip_unbanned",
+    BanFilterMatch => "ban_filter_match",
+    FirewallPacketDenied => "firewall_packet_denied",
+    FirewallPacketLogged => "firewall_packet_logged",
     // administrators' commands
     SudoCommand => "sudo_command",
     // systemd unit lifecycle

@@ -10,10 +10,16 @@ use chrono::{DateTime, Utc};
 use super::clock::place;
 use super::timeline::to_event;
 use crate::detect::{Artifact, ArtifactKind};
+use crate::facts::system::Sourced;
 use crate::facts::{Facts, FileRecord, SourceText, UnitRecord};
 use crate::finding::ArtifactSummary;
 use crate::model::{Diagnostic, Event, Location};
+use crate::model::{EventKind, Level};
+use crate::parse::firewall::{firewalld, ufw};
 use crate::parse::{accounts, journal, listing, ssh_client, sshd_config, syslog, systemctl};
+use crate::parse::{
+    disk, fail2ban, kernel, known_hosts, listeners, memory, netaddr, ps, top, vmstat,
+};
 use crate::time::{self, TimeContext};
 
 /// Collects facts from artifacts one at a time.
@@ -61,6 +67,87 @@ impl<'t> FactsBuilder<'t> {
             | ArtifactKind::JournalJson => return,
             ArtifactKind::SystemctlStatus => self.add_systemctl(a),
             ArtifactKind::SshClient => self.add_client(a),
+            ArtifactKind::UfwStatus => {
+                self.store(a, ufw::parse_status, |f| &mut f.network.ufw_status)
+            }
+            ArtifactKind::UfwRules => {
+                self.store(a, ufw::parse_user_rules, |f| &mut f.network.ufw_rules)
+            }
+            ArtifactKind::UfwConfig => {
+                self.store(a, ufw::parse_conf, |f| &mut f.network.ufw_config)
+            }
+            ArtifactKind::Firewalld => {
+                self.store(a, firewalld::parse_list, |f| &mut f.network.firewalld)
+            }
+            ArtifactKind::FirewalldXml => {
+                let name = a
+                    .path
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches(".xml")
+                    .to_owned();
+                self.store(
+                    a,
+                    |t, d| firewalld::parse_zone_xml(&name, t, d),
+                    |f| &mut f.network.firewalld_zones,
+                )
+            }
+            ArtifactKind::Sockets => self.store(a, listeners::parse, |f| &mut f.network.sockets),
+            ArtifactKind::IpAddr => {
+                self.store(a, netaddr::parse_ip_addr, |f| &mut f.network.interfaces)
+            }
+            ArtifactKind::Ifconfig => {
+                self.store(a, netaddr::parse_ifconfig, |f| &mut f.network.interfaces)
+            }
+            ArtifactKind::Hosts => self.store(a, netaddr::parse_hosts, |f| &mut f.network.hosts),
+            ArtifactKind::ResolvConf => {
+                self.store(a, netaddr::parse_resolv_conf, |f| &mut f.network.resolv)
+            }
+            ArtifactKind::Fail2banStatus => self.store(a, fail2ban::parse_status, |f| {
+                &mut f.network.fail2ban_status
+            }),
+            ArtifactKind::Fail2banLog => self.add_fail2ban(a),
+            ArtifactKind::KnownHosts => self.store(a, known_hosts::parse_known_hosts, |f| {
+                &mut f.network.known_hosts
+            }),
+            ArtifactKind::HostKey => self.store(a, known_hosts::parse_host_keys, |f| {
+                &mut f.network.host_keys
+            }),
+            ArtifactKind::Dmesg => self.store(a, kernel::parse, |f| &mut f.resources.kernel),
+            ArtifactKind::Top => self.store(a, top::parse_top, |f| &mut f.resources.top),
+            ArtifactKind::Ps => self.store(a, ps::parse_ps, |f| &mut f.resources.ps),
+            ArtifactKind::Free => {
+                let unit = memory::FreeUnit::from_command(a.command.as_deref().unwrap_or(&a.path));
+                self.store(
+                    a,
+                    |t, d| memory::parse_free_in(t, unit, d),
+                    |f| &mut f.resources.free,
+                )
+            }
+            ArtifactKind::Meminfo => {
+                self.store(a, memory::parse_meminfo, |f| &mut f.resources.meminfo)
+            }
+            ArtifactKind::Loadavg => {
+                let mut d = Vec::new();
+                let load = memory::parse_loadavg(&a.text, &mut d);
+                self.parse_diags(d, a);
+                let n = usize::from(load.is_some());
+                if let Some(value) = load {
+                    self.facts.resources.loadavg.push(Sourced {
+                        path: a.path.clone(),
+                        line_offset: a.line_offset,
+                        value,
+                    });
+                }
+                (n, 0)
+            }
+            ArtifactKind::Df | ArtifactKind::DfInodes => {
+                self.store(a, disk::parse_df, |f| &mut f.resources.disks)
+            }
+            ArtifactKind::Vmstat => {
+                self.store(a, vmstat::parse_vmstat, |f| &mut f.resources.vmstat)
+            }
             ArtifactKind::SshdConfig | ArtifactKind::SshdEffective => {
                 self.config_files.push(ConfigSource {
                     system_path: a.system_path.clone(),
@@ -164,11 +251,74 @@ impl<'t> FactsBuilder<'t> {
         (a.line_count(), events)
     }
 
-    /// A client transcript: its lines have no time, so they join the events undated.
+    /// Parses an artifact, keeps the result with its place, and keeps the text so evidence
+    /// can quote its lines. Recognised lines are the artifact's lines less those the parser
+    /// warned about.
+    fn store<T>(
+        &mut self,
+        a: &Artifact,
+        parse: impl FnOnce(&str, &mut Vec<Diagnostic>) -> T,
+        into: fn(&mut Facts) -> &mut Vec<Sourced<T>>,
+    ) -> (usize, usize) {
+        let mut d = Vec::new();
+        let value = parse(&a.text, &mut d);
+        let warned: std::collections::HashSet<usize> = d
+            .iter()
+            .filter(|x| x.level >= Level::Warning)
+            .filter_map(|x| x.line)
+            .collect();
+        self.parse_diags(d, a);
+        self.keep_source(a);
+        into(&mut self.facts).push(Sourced {
+            path: a.path.clone(),
+            line_offset: a.line_offset,
+            value,
+        });
+        (a.line_count().saturating_sub(warned.len()), 0)
+    }
+
+    /// fail2ban's own log: bans, unbans and matches become events on the bundle's clock.
+    fn add_fail2ban(&mut self, a: &Artifact) -> (usize, usize) {
+        let mut d = Vec::new();
+        let lines = fail2ban::parse(&a.text, &mut d);
+        self.parse_diags(d, a);
+        let recognized = lines.len();
+        let mut years = crate::time::YearTracker::unknown();
+        let mut events = 0;
+        for l in lines {
+            let kind = match l.action {
+                fail2ban::F2bAction::Ban | fail2ban::F2bAction::RestoreBan => EventKind::IpBanned,
+                fail2ban::F2bAction::Unban => EventKind::IpUnbanned,
+                fail2ban::F2bAction::Found => EventKind::BanFilterMatch,
+                _ => continue,
+            };
+            let fields = crate::model::EventFields {
+                addr: l.addr.map(|a| a.to_string()),
+                reason: l.jail.clone(),
+                ..Default::default()
+            };
+            events += 1;
+            self.facts.events.push(Event {
+                time: self.time.to_utc(&l.time, &mut years),
+                host: None,
+                program: "fail2ban".to_owned(),
+                pid: l.pid,
+                kind,
+                fields,
+                message: l.text.clone(),
+                location: Location::new(a.path.clone(), l.line + a.line_offset),
+                text: l.text,
+            });
+        }
+        (recognized, events)
+    }
+
+    /// A client transcript: its lines have no time, so they join the events undated; the
+    /// whole transcript is kept for the rules that read the client's side.
     fn add_client(&mut self, a: &Artifact) -> (usize, usize) {
         let transcript = ssh_client::parse(&a.text);
-        let recognized = transcript.lines.len();
-        for line in transcript.lines {
+        let recognized = transcript.events.len();
+        for line in transcript.lines.clone() {
             let message = line.text.trim().to_owned();
             self.facts.events.push(Event {
                 time: None,
@@ -182,6 +332,12 @@ impl<'t> FactsBuilder<'t> {
                 text: line.text,
             });
         }
+        self.keep_source(a);
+        self.facts.network.client_transcripts.push(Sourced {
+            path: a.path.clone(),
+            line_offset: a.line_offset,
+            value: transcript,
+        });
         (recognized, recognized)
     }
 

@@ -549,6 +549,93 @@ const SNIFFERS: &[Sniffer] = &[
         sniff: |h| clock_score(h, ClockKind::Hostnamectl),
     },
     Sniffer {
+        kind: ArtifactKind::UfwStatus,
+        sniff: crate::parse::firewall::ufw::sniff,
+    },
+    Sniffer {
+        kind: ArtifactKind::UfwRules,
+        sniff: crate::parse::firewall::ufw::sniff_user_rules,
+    },
+    Sniffer {
+        kind: ArtifactKind::UfwConfig,
+        sniff: |h| {
+            crate::parse::firewall::ufw::sniff_default(h)
+                .max(crate::parse::firewall::ufw::sniff_app_profile(h))
+        },
+    },
+    Sniffer {
+        kind: ArtifactKind::Firewalld,
+        sniff: crate::parse::firewall::firewalld::sniff,
+    },
+    Sniffer {
+        kind: ArtifactKind::FirewalldXml,
+        sniff: crate::parse::firewall::firewalld::sniff_zone_xml,
+    },
+    Sniffer {
+        kind: ArtifactKind::Sockets,
+        sniff: crate::parse::listeners::sniff,
+    },
+    Sniffer {
+        kind: ArtifactKind::IpAddr,
+        sniff: crate::parse::netaddr::sniff_ip_addr,
+    },
+    Sniffer {
+        kind: ArtifactKind::Ifconfig,
+        sniff: crate::parse::netaddr::sniff_ifconfig,
+    },
+    Sniffer {
+        kind: ArtifactKind::Hosts,
+        sniff: crate::parse::netaddr::sniff_hosts,
+    },
+    Sniffer {
+        kind: ArtifactKind::ResolvConf,
+        sniff: crate::parse::netaddr::sniff_resolv_conf,
+    },
+    Sniffer {
+        kind: ArtifactKind::Fail2banLog,
+        sniff: crate::parse::fail2ban::sniff,
+    },
+    Sniffer {
+        kind: ArtifactKind::KnownHosts,
+        sniff: crate::parse::known_hosts::sniff,
+    },
+    Sniffer {
+        kind: ArtifactKind::Dmesg,
+        sniff: crate::parse::kernel::sniff,
+    },
+    Sniffer {
+        kind: ArtifactKind::Top,
+        sniff: crate::parse::top::sniff,
+    },
+    Sniffer {
+        kind: ArtifactKind::Ps,
+        sniff: crate::parse::ps::sniff,
+    },
+    Sniffer {
+        kind: ArtifactKind::Free,
+        sniff: crate::parse::memory::sniff_free,
+    },
+    Sniffer {
+        kind: ArtifactKind::Meminfo,
+        sniff: crate::parse::memory::sniff_meminfo,
+    },
+    Sniffer {
+        kind: ArtifactKind::Loadavg,
+        sniff: crate::parse::memory::sniff_loadavg,
+    },
+    Sniffer {
+        kind: ArtifactKind::DfInodes,
+        sniff: crate::parse::disk::sniff_inodes,
+    },
+    Sniffer {
+        kind: ArtifactKind::Df,
+        sniff: crate::parse::disk::sniff,
+    },
+    Sniffer {
+        kind: ArtifactKind::Vmstat,
+        sniff: crate::parse::vmstat::sniff,
+    },
+    Sniffer {
         kind: ArtifactKind::SshClient,
         sniff: crate::parse::ssh_client::sniff,
     },

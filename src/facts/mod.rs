@@ -4,6 +4,7 @@
 //! Rules never read artifacts directly, so a fact has one source of truth.
 
 pub mod sshd_config;
+pub mod system;
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -80,6 +81,8 @@ pub struct Facts {
     pub collected_at: Option<DateTime<Utc>>,
     pub hosts: BTreeSet<String>,
     pub kinds: BTreeSet<ArtifactKind>,
+    pub network: system::NetworkFacts,
+    pub resources: system::ResourceFacts,
 }
 
 impl Facts {

@@ -907,7 +907,7 @@ fn ssh_command(line: &str) -> Option<SshCommand> {
     let at = words
         .iter()
         .enumerate()
-        .position(|(k, w)| is_ssh_word(w) && (k == 0 || is_prompt_or_env(words[k - 1])))?;
+        .position(|(k, w)| is_ssh_word(w) && (k == 0 || prompt_before(&words, k)))?;
     let mut cmd = SshCommand::default();
     let mut args = words[at + 1..].iter();
     while let Some(&arg) = args.next() {
@@ -932,6 +932,15 @@ fn ssh_command(line: &str) -> Option<SshCommand> {
         }
     }
     (!cmd.host.is_empty()).then_some(cmd)
+}
+
+/// Whether the word before `ssh` is a prompt or an environment assignment. A bare `#`, `$`,
+/// `%` or `>` counts only at the start of the line: elsewhere it is a comment
+/// (`Port 22   # ssh port` in a config file is not a command).
+fn prompt_before(words: &[&str], k: usize) -> bool {
+    let w = words[k - 1];
+    let bare = matches!(w, "#" | "$" | "%" | ">");
+    is_prompt_or_env(w) && (!bare || k == 1)
 }
 
 /// `ssh`, `/usr/bin/ssh`, or `ssh` glued to a prompt (`$ssh`).
@@ -1407,6 +1416,13 @@ Are you sure you want to continue connecting (yes/no/[fingerprint])? yes
         assert_eq!(parsed.lines[0].fields.offer, ["publickey", "password"]);
         assert_eq!(parsed.unrecognized_lines, [2]);
         assert!(ssh_command("Nov 23 14:05:01 web01 sshd[1]: x").is_none());
+    }
+
+    #[test]
+    fn a_comment_mentioning_ssh_is_not_a_command() {
+        assert!(ssh_command("Port 22   # ssh port").is_none());
+        assert!(ssh_command("# ssh admin@web01").is_some());
+        assert!(sniff("# Full line comment\nPort 22   # ssh port\nPermitRootLogin no    # disable root login\n") < 0.5);
     }
 
     #[test]

@@ -100,6 +100,7 @@ pub fn classify(program: &str, message: &str) -> Classification {
         "systemd" => systemd::classify_pid1(message),
         "systemd-logind" => systemd::classify_logind(message),
         "sudo" => sudo::classify(message).map_or(Classification::NotOurs, Classification::Event),
+        "kernel" => packet(message).map_or(Classification::NotOurs, Classification::Event),
         _ => Classification::NotOurs,
     }
 }
@@ -171,6 +172,27 @@ pub(crate) fn parse_u32(s: &str) -> Option<u32> {
 pub(crate) fn non_empty(s: &str) -> Option<String> {
     let s = s.trim();
     (!s.is_empty()).then(|| s.to_owned())
+}
+
+#[cfg(test)]
+mod packet_tests {
+    use super::*;
+
+    #[test]
+    fn ufw_block_lines_become_denied_packets() {
+        let m = "[UFW BLOCK] IN=eth0 OUT= MAC=00:00 SRC=198.51.100.23 DST=10.0.1.5 LEN=60 TOS=0x00 PREC=0x00 TTL=52 ID=1 DF PROTO=TCP SPT=50514 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0";
+        let Classification::Event(c) = classify("kernel", m) else {
+            panic!("not classified")
+        };
+        assert_eq!(c.kind, EventKind::FirewallPacketDenied);
+        assert_eq!(c.fields.addr.as_deref(), Some("198.51.100.23"));
+        assert_eq!(c.fields.local_port, Some(22));
+        assert_eq!(c.fields.reason.as_deref(), Some("[UFW BLOCK]"));
+        assert!(matches!(
+            classify("kernel", "eth0: link up"),
+            Classification::NotOurs
+        ));
+    }
 }
 
 #[cfg(test)]
@@ -436,4 +458,26 @@ pub(crate) mod testing {
             Fx(self.0.clone())
         }
     }
+}
+
+/// A kernel firewall log line (`[UFW BLOCK] IN=eth0 ... SRC=... DPT=22 ... SYN`): the client
+/// is the source, sshd's side the destination.
+fn packet(message: &str) -> Option<Classified> {
+    let p = crate::parse::packet_log::parse_packet(message)?;
+    let kind = if p.action.is_denied() {
+        EventKind::FirewallPacketDenied
+    } else {
+        EventKind::FirewallPacketLogged
+    };
+    Some(Classified {
+        kind,
+        fields: EventFields {
+            addr: Some(p.src.to_string()),
+            port: p.spt,
+            local_addr: Some(p.dst.to_string()),
+            local_port: p.dpt,
+            reason: Some(p.prefix.trim().to_owned()),
+            ..EventFields::default()
+        },
+    })
 }
