@@ -287,3 +287,28 @@ pub fn guessing_sources<'f>(ctx: &RuleContext<'f>) -> BTreeSet<&'f str> {
         .map(|(a, _)| a)
         .collect()
 }
+
+/// What the user's own ssh client reported when it could not connect (`Connection timed
+/// out`, `Connection refused`, `No route to host`), when the bundle has its output.
+pub fn client_connect_failures<'f>(ctx: &RuleContext<'f>) -> Vec<&'f Event> {
+    ctx.events_of(EventKind::ClientConnectFailed)
+        .filter(|e| {
+            let reason = e.fields.reason.as_deref().unwrap_or("");
+            ["timed out", "refused", "No route", "unreachable"]
+                .iter()
+                .any(|r| reason.contains(r))
+        })
+        .collect()
+}
+
+/// Administrators' commands that changed the firewall, for the story of how it closed.
+pub fn firewall_changes<'f>(ctx: &RuleContext<'f>) -> Vec<&'f Event> {
+    ctx.events_of(EventKind::SudoCommand)
+        .filter(|e| {
+            let cmd = e.fields.reason.as_deref().unwrap_or("");
+            ["ufw ", "firewall-cmd", "iptables", "nft "]
+                .iter()
+                .any(|tool| cmd.contains(tool))
+        })
+        .collect()
+}

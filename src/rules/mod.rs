@@ -9,7 +9,10 @@ mod common;
 
 pub mod brute_force;
 pub mod brute_force_success;
+pub mod firewall_blocks_ssh;
+pub mod host_key_changed;
 pub mod invalid_user;
+pub mod ip_banned;
 pub mod kex_mismatch;
 pub mod pam_denied;
 pub mod password_auth_disabled;
@@ -59,6 +62,9 @@ pub static RULES: &[&Rule] = &[
     &kex_mismatch::RULE,
     &brute_force::RULE,
     &brute_force_success::RULE,
+    &firewall_blocks_ssh::RULE,
+    &ip_banned::RULE,
+    &host_key_changed::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
