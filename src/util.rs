@@ -17,6 +17,21 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// The share (0..1) of the first twenty non-empty lines of `head` that `is_kind` accepts:
+/// the usual content test for line-oriented artifacts with arbitrary file names.
+pub fn line_fraction(head: &str, is_kind: impl Fn(&str) -> bool) -> f32 {
+    let lines: Vec<&str> = head
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(20)
+        .collect();
+    if lines.is_empty() {
+        return 0.0;
+    }
+    let hits = lines.iter().filter(|l| is_kind(l)).count();
+    hits as f32 / lines.len() as f32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -28,5 +43,11 @@ mod tests {
         assert_eq!(edit_distance("bob", "alice"), 5);
         assert_eq!(edit_distance("", "ab"), 2);
         assert_eq!(edit_distance("permitrootlogn", "permitrootlogin"), 1);
+    }
+
+    #[test]
+    fn line_fraction_counts_accepted_non_empty_lines() {
+        assert_eq!(line_fraction("a\n\nb\nx\n", |l| l != "x"), 2.0 / 3.0);
+        assert_eq!(line_fraction("", |_| true), 0.0);
     }
 }

@@ -3,20 +3,13 @@
 //! rule needs come out with their lines: the changed host key with the offending
 //! known_hosts file and line, and the methods of a refused login.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::corpora;
+
+use std::path::Path;
 
 use rootline::model::{AuthMethod, EventKind};
 use rootline::parse::ssh_client::{self, ClientEvent, HostKeyChange, Transcript};
-
-fn corpora() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora"));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("note: ../shared/corpora not found; corpus checks skipped");
-        None
-    }
-}
 
 fn transcript(dir: &Path, name: &str) -> Option<Transcript> {
     let bytes = std::fs::read(dir.join("moler").join(name)).ok()?;

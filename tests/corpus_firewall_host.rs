@@ -1,23 +1,14 @@
 //! Runs the ufw and firewalld parsers over the real captures in the shared corpora: they
 //! must read them without an error diagnostic and extract the values a person sees there.
 
-use std::path::PathBuf;
+mod common;
+use common::corpora;
 
 use rootline::model::{Diagnostic, Level};
 use rootline::parse::firewall::firewalld::{self, Opening, RichAction, ServiceTable, ZoneTarget};
 use rootline::parse::firewall::ufw::{
     self, Action, AppProfiles, At, Direction, LogLevel, Match, Policy, PortRange, PortSpec, Proto,
 };
-
-fn corpora() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora"));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("corpora not present at {}; skipping", dir.display());
-        None
-    }
-}
 
 fn read(rel: &str) -> Option<String> {
     let bytes = std::fs::read(corpora()?.join(rel)).ok()?;

@@ -2,21 +2,14 @@
 //! `../shared/corpora` (skipped when absent): every file parses without an error diagnostic,
 //! and the hotsos kern.log OOM report becomes one complete OOM kill.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::corpora;
+
+use std::path::Path;
 
 use rootline::model::Level;
 use rootline::parse::journal;
 use rootline::parse::kernel::{self, KernelEvent};
-
-fn corpora() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora"));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("note: ../shared/corpora not found; corpus checks skipped");
-        None
-    }
-}
 
 fn read(dir: &Path, rel: &str) -> String {
     String::from_utf8_lossy(&std::fs::read(dir.join(rel)).unwrap()).into_owned()

@@ -2,20 +2,11 @@
 //! of lines recognised as records, of sshd lines classified as typed events, and journal
 //! exports read entry by entry. The figures are printed so they can be reported.
 
-use std::path::PathBuf;
+mod common;
+use common::corpora;
 
 use rootline::parse::messages::{classify, is_ssh_related, Classification};
 use rootline::parse::{journal, syslog};
-
-fn corpora() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora"));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("note: ../shared/corpora not found; corpus checks skipped");
-        None
-    }
-}
 
 fn read(dir: &std::path::Path, rel: &str) -> String {
     String::from_utf8_lossy(&std::fs::read(dir.join(rel)).unwrap()).into_owned()

@@ -2,21 +2,13 @@
 //! corpora: they must read them without an error diagnostic, account for every row, and
 //! extract the listeners a person sees in them.
 
+mod common;
+use common::corpora;
+
 use std::net::IpAddr;
-use std::path::PathBuf;
 
 use rootline::model::{Diagnostic, Level};
 use rootline::parse::listeners::{self, Family, Proto, SocketTable, State};
-
-fn corpora() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora"));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("corpora not present at {}; skipping", dir.display());
-        None
-    }
-}
 
 fn read(rel: &str) -> Option<String> {
     let bytes = std::fs::read(corpora()?.join(rel)).ok()?;

@@ -1,20 +1,11 @@
 //! Runs the system-state parsers over the real captures in the shared corpora: they must
 //! read them without an error diagnostic and extract the values a person sees in them.
 
-use std::path::PathBuf;
+mod common;
+use common::corpora;
 
 use rootline::model::{Diagnostic, Level, RecordTime};
 use rootline::parse::{clock, listing, systemctl};
-
-fn corpora() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora"));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("corpora not present at {}; skipping", dir.display());
-        None
-    }
-}
 
 fn read(rel: &str) -> Option<String> {
     let bytes = std::fs::read(corpora()?.join(rel)).ok()?;

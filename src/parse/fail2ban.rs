@@ -120,19 +120,9 @@ pub fn sniff(head: &str) -> f32 {
     {
         return 0.95;
     }
-    let lines: Vec<&str> = head
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(20)
-        .collect();
-    if lines.is_empty() {
-        return 0.0;
-    }
-    let hits = lines
-        .iter()
-        .filter(|l| header(l).is_some_and(|h| h.component.starts_with("fail2ban")))
-        .count();
-    hits as f32 / lines.len() as f32
+    crate::util::line_fraction(head, |l| {
+        header(l).is_some_and(|h| h.component.starts_with("fail2ban"))
+    })
 }
 
 /// Reads `fail2ban.log`. Every line becomes an [`F2bLine`] (unknown messages as

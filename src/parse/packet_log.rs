@@ -279,19 +279,9 @@ pub struct PacketRecord {
 
 /// Confidence that a text is a packet log (`ufw.log`, a `kern.log` of firewall lines).
 pub fn sniff(head: &str) -> f32 {
-    let lines: Vec<&str> = head
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(20)
-        .collect();
-    if lines.is_empty() {
-        return 0.0;
-    }
-    let hits = lines
-        .iter()
-        .filter(|l| syslog::parse_line(l).is_some_and(|r| parse_packet(&r.message).is_some()))
-        .count();
-    hits as f32 / lines.len() as f32
+    crate::util::line_fraction(head, |l| {
+        syslog::parse_line(l).is_some_and(|r| parse_packet(&r.message).is_some())
+    })
 }
 
 /// Reads the packet lines of a syslog member. Records that are not packet logs are counted

@@ -95,16 +95,7 @@ pub fn record_at(line: &str, line_no: usize) -> Result<LogRecord, Unparsed> {
 
 /// Fraction (0..1) of the first non-empty lines that are syslog records.
 pub fn sniff(head: &str) -> f32 {
-    let lines: Vec<&str> = head
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(20)
-        .collect();
-    if lines.is_empty() {
-        return 0.0;
-    }
-    let ok = lines.iter().filter(|l| parse_line(l).is_some()).count();
-    ok as f32 / lines.len() as f32
+    crate::util::line_fraction(head, |l| parse_line(l).is_some())
 }
 
 /// rsyslog's `message repeated N times: [ inner ]` wrapper: the count and the inner message.
