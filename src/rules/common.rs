@@ -312,3 +312,63 @@ pub fn firewall_changes<'f>(ctx: &RuleContext<'f>) -> Vec<&'f Event> {
         })
         .collect()
 }
+
+/// Where sshd was last seen listening: its latest `Server listening on` lines (one per
+/// address, logged together at a start) and the sockets a listener table shows it holding.
+pub fn sshd_listening<'f>(ctx: &RuleContext<'f>) -> Vec<Listening> {
+    let mut out = Vec::new();
+    let listening: Vec<&Event> = ctx.events_of(EventKind::ServerListening).collect();
+    if let Some(last) = listening.last().and_then(|e| e.time) {
+        for e in listening.iter().filter(|e| {
+            e.time
+                .is_some_and(|t| last - t <= chrono::TimeDelta::seconds(5))
+        }) {
+            out.push(Listening {
+                addr: e.fields.local_addr.as_deref().and_then(|a| a.parse().ok()),
+                wildcard: matches!(e.fields.local_addr.as_deref(), Some("0.0.0.0" | "::")),
+                port: e.fields.local_port,
+                evidence: Evidence::from_event(e),
+            });
+        }
+    }
+    for table in &ctx.facts.network.sockets {
+        for s in table
+            .value
+            .iter()
+            .filter(|s| s.is_listening() && s.held_by("sshd"))
+        {
+            let location = table.location(s.line);
+            let text = ctx.facts.line_text(&location).unwrap_or_default();
+            out.push(Listening {
+                addr: s.local.addr,
+                wildcard: s.is_wildcard(),
+                port: s.local.port,
+                evidence: Evidence::at(&location, text).with_note("sshd's listening socket"),
+            });
+        }
+    }
+    out
+}
+
+/// One address and port sshd listens on, and the line that shows it.
+pub struct Listening {
+    pub addr: Option<std::net::IpAddr>,
+    pub wildcard: bool,
+    pub port: Option<u16>,
+    pub evidence: Evidence,
+}
+
+/// The host's own addresses, each with the line of the `ip addr`/`ifconfig` output.
+pub fn host_addresses(ctx: &RuleContext) -> Vec<(std::net::IpAddr, Evidence)> {
+    let mut out = Vec::new();
+    for table in &ctx.facts.network.interfaces {
+        for iface in &table.value {
+            for a in &iface.addresses {
+                let location = table.location(a.line);
+                let text = ctx.facts.line_text(&location).unwrap_or_default();
+                out.push((a.addr, Evidence::at(&location, text)));
+            }
+        }
+    }
+    out
+}

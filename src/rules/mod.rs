@@ -18,9 +18,12 @@ pub mod pam_denied;
 pub mod password_auth_disabled;
 pub mod pubkey_bad_permissions;
 pub mod root_login_refused;
+pub mod sshd_listen_address;
 pub mod sshd_not_running;
+pub mod sshd_port_mismatch;
 pub mod sshd_start_failed;
 pub mod user_not_allowed;
+pub mod wrong_host;
 pub mod wrong_password;
 
 pub use common::RuleContext;
@@ -65,6 +68,9 @@ pub static RULES: &[&Rule] = &[
     &firewall_blocks_ssh::RULE,
     &ip_banned::RULE,
     &host_key_changed::RULE,
+    &sshd_port_mismatch::RULE,
+    &sshd_listen_address::RULE,
+    &wrong_host::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

@@ -183,7 +183,7 @@ fn summary(cause: Cause, causes: &[(&Event, Cause)], recovered: bool) -> String 
             None => "sshd rejected its configuration".to_owned(),
         },
         Cause::PortInUse => {
-            let port = detail(Cause::PortInUse).and_then(|e| e.fields.port);
+            let port = detail(Cause::PortInUse).and_then(|e| e.fields.local_port);
             format!(
                 "another process already holds port {}, so sshd could not bind",
                 port.map_or("22".to_owned(), |p| p.to_string())
@@ -229,7 +229,10 @@ fn remediation(cause: Cause, causes: &[(&Event, Cause)], service: &str) -> Vec<S
             steps.push("sudo sshd -t   # must print nothing".to_owned());
         }
         Cause::PortInUse => {
-            let port = causes.iter().find_map(|(e, _)| e.fields.port).unwrap_or(22);
+            let port = causes
+                .iter()
+                .find_map(|(e, _)| e.fields.local_port)
+                .unwrap_or(22);
             steps.push(format!(
                 "sudo ss -tlnp 'sport = :{port}'   # who holds the port"
             ));
