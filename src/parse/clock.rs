@@ -691,19 +691,21 @@ pub struct Uptime {
     pub line: usize,
 }
 
+/// One part of `up ...`: `3 days`, `2:01`, `5 min`. Out-of-range numbers (a damaged or
+/// hostile file) give `None` instead of overflowing.
 fn parse_up_part(part: &str) -> Option<Duration> {
     let part = part.trim();
     if let Some((h, m)) = part.split_once(':') {
         let (h, m): (i64, i64) = (h.trim().parse().ok()?, m.trim().parse().ok()?);
-        return Some(Duration::hours(h) + Duration::minutes(m));
+        return Duration::try_hours(h)?.checked_add(&Duration::try_minutes(m)?);
     }
     let (n, unit) = part.split_once(char::is_whitespace)?;
     let n: i64 = n.parse().ok()?;
     match unit.trim() {
-        "day" | "days" => Some(Duration::days(n)),
-        "hr" | "hrs" | "hour" | "hours" => Some(Duration::hours(n)),
-        "min" | "mins" | "minute" | "minutes" => Some(Duration::minutes(n)),
-        "sec" | "secs" => Some(Duration::seconds(n)),
+        "day" | "days" => Duration::try_days(n),
+        "hr" | "hrs" | "hour" | "hours" => Duration::try_hours(n),
+        "min" | "mins" | "minute" | "minutes" => Duration::try_minutes(n),
+        "sec" | "secs" => Duration::try_seconds(n),
         _ => None,
     }
 }
@@ -736,7 +738,7 @@ fn parse_uptime_line(line: &str, line_no: usize) -> Option<Uptime> {
         {
             users = Some(n.trim().parse().ok()?);
         } else {
-            up += parse_up_part(part)?;
+            up = up.checked_add(&parse_up_part(part)?)?;
         }
     }
     Some(Uptime {
@@ -876,6 +878,21 @@ pub fn sniff(head: &str) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_uptimes_are_rejected_not_panicking() {
+        let mut d = Vec::new();
+        assert!(parse_uptime(
+            " 14:05:01 up 99999999999999 days,  2:01,  1 user,  load average: 0.00, 0.01, 0.05",
+            &mut d
+        )
+        .is_none());
+        assert!(parse_uptime(
+            " 14:05:01 up 9223372036854775807 min,  1 user,  load average: 0.00, 0.01, 0.05",
+            &mut d
+        )
+        .is_none());
+    }
 
     fn ndt(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
