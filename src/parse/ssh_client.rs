@@ -934,13 +934,13 @@ fn ssh_command(line: &str) -> Option<SshCommand> {
     (!cmd.host.is_empty()).then_some(cmd)
 }
 
-/// Whether the word before `ssh` is a prompt or an environment assignment. A bare `#`, `$`,
-/// `%` or `>` counts only at the start of the line: elsewhere it is a comment
-/// (`Port 22   # ssh port` in a config file is not a command).
+/// Whether the word before `ssh` is a prompt or an environment assignment. A bare `#`
+/// counts only at the start of the line: elsewhere it starts a comment (`Port 22   # ssh
+/// port` in a config file is not a command). `$`, `%` and `>` may follow a timestamp, as in
+/// CI logs (`[2026-11-18T20:10:03Z] $ ssh ...`).
 fn prompt_before(words: &[&str], k: usize) -> bool {
     let w = words[k - 1];
-    let bare = matches!(w, "#" | "$" | "%" | ">");
-    is_prompt_or_env(w) && (!bare || k == 1)
+    is_prompt_or_env(w) && (w != "#" || k == 1)
 }
 
 /// `ssh`, `/usr/bin/ssh`, or `ssh` glued to a prompt (`$ssh`).
@@ -1422,6 +1422,9 @@ Are you sure you want to continue connecting (yes/no/[fingerprint])? yes
     fn a_comment_mentioning_ssh_is_not_a_command() {
         assert!(ssh_command("Port 22   # ssh port").is_none());
         assert!(ssh_command("# ssh admin@web01").is_some());
+        assert!(
+            ssh_command("[2026-11-18T20:10:03Z] $ ssh -o BatchMode=yes deployer@app22").is_some()
+        );
         assert!(sniff("# Full line comment\nPort 22   # ssh port\nPermitRootLogin no    # disable root login\n") < 0.5);
     }
 

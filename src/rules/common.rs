@@ -218,6 +218,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_commands_that_modify_the_firewall_count() {
+        assert!(changes_firewall(
+            "/bin/firewall-cmd --permanent --remove-service=ssh"
+        ));
+        assert!(changes_firewall("/usr/sbin/ufw deny 22/tcp"));
+        assert!(changes_firewall(
+            "/sbin/iptables -I INPUT -p tcp --dport 22 -j DROP"
+        ));
+        assert!(!changes_firewall("/bin/firewall-cmd --list-all"));
+        assert!(!changes_firewall("/usr/sbin/ufw status verbose"));
+        assert!(!changes_firewall("/sbin/iptables -nvL"));
+        assert!(!changes_firewall("/usr/bin/systemctl status sshd"));
+    }
+
+    #[test]
     fn outside_addresses() {
         assert!(is_outside_address("203.0.113.9"));
         assert!(!is_outside_address("10.20.0.15"));
@@ -302,15 +317,42 @@ pub fn client_connect_failures<'f>(ctx: &RuleContext<'f>) -> Vec<&'f Event> {
 }
 
 /// Administrators' commands that changed the firewall, for the story of how it closed.
+/// Listing commands (`ufw status`, `firewall-cmd --list-all`, `iptables -L`) change
+/// nothing and are left out.
 pub fn firewall_changes<'f>(ctx: &RuleContext<'f>) -> Vec<&'f Event> {
     ctx.events_of(EventKind::SudoCommand)
-        .filter(|e| {
-            let cmd = e.fields.reason.as_deref().unwrap_or("");
-            ["ufw ", "firewall-cmd", "iptables", "nft "]
-                .iter()
-                .any(|tool| cmd.contains(tool))
-        })
+        .filter(|e| changes_firewall(e.fields.reason.as_deref().unwrap_or("")))
         .collect()
+}
+
+fn changes_firewall(cmd: &str) -> bool {
+    let words: Vec<&str> = cmd.split_whitespace().collect();
+    let Some(program) = words.first().map(|p| p.rsplit('/').next().unwrap_or(p)) else {
+        return false;
+    };
+    let any = |options: &[&str]| {
+        words[1..]
+            .iter()
+            .any(|w| options.iter().any(|o| w.starts_with(o)))
+    };
+    match program {
+        "ufw" => any(&[
+            "allow", "deny", "reject", "limit", "delete", "insert", "enable", "disable", "default",
+            "reset", "route",
+        ]),
+        "firewall-cmd" => any(&[
+            "--add",
+            "--remove",
+            "--reload",
+            "--set",
+            "--change",
+            "--complete-reload",
+        ]),
+        "iptables" | "ip6tables" => any(&["-A", "-I", "-D", "-R", "-F", "-P", "-X", "-N"]),
+        "iptables-restore" | "ip6tables-restore" => true,
+        "nft" => any(&["add", "delete", "flush", "insert", "replace", "-f"]),
+        _ => false,
+    }
 }
 
 /// Where sshd was last seen listening: its latest `Server listening on` lines (one per
