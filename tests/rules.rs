@@ -296,3 +296,39 @@ fn brute_force_success_is_critical_and_first() {
     let no_success = burst;
     assert!(!ids(&[(SECURE, &no_success)]).contains(&"brute-force-success"));
 }
+
+#[test]
+fn a_guessing_flood_that_fills_maxstartups_is_the_root_of_the_throttling() {
+    let mut log = guessing("203.0.113.9", 30);
+    for i in 0..6 {
+        log.push_str(&format!(
+            "Nov 20 14:05:{i:02} h sshd[900]: drop connection #{} from [203.0.113.9]:{} on [10.0.0.5]:22 past MaxStartups\n",
+            10 + i,
+            50000 + i
+        ));
+    }
+    let fs = findings(&[(SECURE, &log), (CONFIG, "MaxStartups 10:30:60\n")]);
+    let ids: Vec<&str> = fs.iter().map(|f| f.id).collect();
+    assert_eq!(ids[..2], ["brute-force", "connection-throttled"], "{ids:?}");
+    let throttled = finding(&fs, "connection-throttled");
+    assert!(throttled
+        .evidence
+        .iter()
+        .any(|e| e.path.ends_with("sshd_config") && e.line == 1));
+    assert!(throttled
+        .summary
+        .contains("6 connection(s) dropped past MaxStartups"));
+
+    // Two scanners waiting out LoginGraceTime refuse nobody.
+    let quiet = "Nov 20 14:05:01 h sshd[900]: Timeout before authentication for connection from 203.0.113.9 to 10.0.0.5, pid = 4242\n\
+Nov 20 14:09:01 h sshd[900]: Timeout before authentication for connection from 203.0.113.10 to 10.0.0.5, pid = 4243\n";
+    assert!(!ids(&[(SECURE, quiet)]).contains(&"connection-throttled"));
+}
+
+#[test]
+fn persourcepenalties_refusals_are_throttling() {
+    let log = "Nov 20 14:05:01 h sshd[900]: drop connection #0 from [198.51.100.7]:5555 on [10.0.0.5]:22 penalty: failed authentication\n";
+    let fs = findings(&[(SECURE, log)]);
+    assert_eq!(fs[0].id, "connection-throttled");
+    assert!(fs[0].summary.contains("PerSourcePenalties"));
+}

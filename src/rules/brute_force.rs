@@ -35,6 +35,17 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
     let total: usize = sources.iter().map(|(_, s)| s.failures.len()).sum();
     let mut f = common::finding(&RULE, String::new());
     f.explains_failure = false;
+    // A guessing flood is what fills MaxStartups: then it caused refusals and is no longer
+    // ambient noise, but the root of the throttling.
+    if ctx
+        .events_of(crate::model::EventKind::MaxStartupsDrop)
+        .next()
+        .is_some()
+    {
+        f.explains = vec!["connection-throttled"];
+        f.explains_failure = true;
+        f.severity = Severity::High;
+    }
     // First and last guess of the busiest sources: enough to show the pattern.
     for (_, s) in sources.iter().take(4) {
         // A failed password shows the guessing best; an `Invalid user` line will do.
@@ -95,7 +106,7 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
     );
     f.confidence = 0.95;
     // Ambient guessing grows in importance with volume, but stays informational.
-    if total >= 1000 {
+    if total >= 1000 && !f.explains_failure {
         f.severity = Severity::Low;
     }
     f.remediation = vec![

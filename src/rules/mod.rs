@@ -9,6 +9,7 @@ mod common;
 
 pub mod brute_force;
 pub mod brute_force_success;
+pub mod connection_throttled;
 pub mod firewall_blocks_ssh;
 pub mod host_key_changed;
 pub mod invalid_user;
@@ -71,6 +72,7 @@ pub static RULES: &[&Rule] = &[
     &sshd_port_mismatch::RULE,
     &sshd_listen_address::RULE,
     &wrong_host::RULE,
+    &connection_throttled::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

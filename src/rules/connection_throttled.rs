@@ -1,0 +1,157 @@
+//! `connection-throttled`: sshd itself refused connections before any login: MaxStartups
+//! (too many unauthenticated connections at once, usually a password-guessing flood),
+//! PerSourcePenalties (OpenSSH 9.8+ penalising an address), or LoginGraceTime running out.
+//! Clients see `kex_exchange_identification: Connection closed by remote host`, which looks
+//! like sshd is broken.
+
+use std::collections::BTreeSet;
+
+use crate::facts::sshd_config::Origin;
+use crate::finding::{Evidence, Finding};
+use crate::model::{Event, EventKind, Severity};
+
+use super::common::{self, cite, finish, RuleContext};
+use super::Rule;
+
+pub static RULE: Rule = Rule {
+    id: "connection-throttled",
+    title: "sshd refused connections: MaxStartups, penalties or LoginGraceTime",
+    severity: Severity::High,
+    what: "sshd dropped new connections before authentication: MaxStartups (too many pending \
+           connections), PerSourcePenalties (an address penalised by OpenSSH 9.8+), or \
+           LoginGraceTime expiring.",
+    why: "Legitimate users are cut off with \"Connection closed by remote host\" while sshd is \
+          up; a guessing flood or a slow network often causes it.",
+    example:
+        "sshd[812]: drop connection #10 from [203.0.113.9]:4412 on [10.0.0.5]:22 past MaxStartups",
+    fix: "Stop the flood (fail2ban, firewall rate limits); raise MaxStartups if the load is \
+          legitimate; exempt trusted networks from PerSourcePenalties.",
+    needs: "auth.log/secure or journal; sshd_config for the settings in effect",
+    check,
+};
+
+fn is_throttle(e: &Event) -> bool {
+    matches!(
+        e.kind,
+        EventKind::MaxStartupsDrop
+            | EventKind::MaxStartupsThrottling
+            | EventKind::SourcePenalised
+            | EventKind::LoginGraceTimeout
+    )
+}
+
+fn check(ctx: &RuleContext) -> Vec<Finding> {
+    let events: Vec<&Event> = ctx.events().filter(|e| is_throttle(e)).collect();
+    let drops: Vec<&&Event> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::MaxStartupsDrop)
+        .collect();
+    let penalties = drops
+        .iter()
+        .filter(|e| {
+            e.fields
+                .reason
+                .as_deref()
+                .is_some_and(|r| r.starts_with("penalty"))
+        })
+        .count()
+        + events
+            .iter()
+            .filter(|e| e.kind == EventKind::SourcePenalised)
+            .count();
+    let timeouts = events
+        .iter()
+        .filter(|e| e.kind == EventKind::LoginGraceTimeout)
+        .count();
+    let maxstartups = drops.len()
+        - drops
+            .iter()
+            .filter(|e| {
+                e.fields
+                    .reason
+                    .as_deref()
+                    .is_some_and(|r| r.starts_with("penalty"))
+            })
+            .count();
+    // A few grace timeouts are scanners that connect and wait; they refuse nobody.
+    if maxstartups == 0 && penalties == 0 && timeouts < 5 {
+        return Vec::new();
+    }
+    let mut f = common::finding(&RULE, String::new());
+    let hinted = ctx.hints.client.as_deref();
+    let about_client: Vec<&&Event> = events
+        .iter()
+        .filter(|e| {
+            hinted.is_some_and(|c| e.fields.addr.as_deref().is_some_and(|a| a.starts_with(c)))
+        })
+        .collect();
+    for e in about_client.iter().take(4) {
+        cite(&mut f, e);
+    }
+    cite(&mut f, events[0]);
+    cite(&mut f, events[events.len() - 1]);
+    for e in events
+        .iter()
+        .filter(|e| e.kind == EventKind::MaxStartupsThrottling)
+        .take(2)
+    {
+        cite(&mut f, e);
+    }
+    let settings = settings_evidence(ctx);
+    f.evidence.extend(settings);
+    let addrs: BTreeSet<String> = events
+        .iter()
+        .filter_map(|e| e.fields.addr.clone())
+        .collect();
+    f.subjects.addresses.extend(addrs.iter().take(20).cloned());
+    let mut parts = Vec::new();
+    if maxstartups > 0 {
+        parts.push(format!(
+            "{maxstartups} connection(s) dropped past MaxStartups"
+        ));
+    }
+    if penalties > 0 {
+        parts.push(format!(
+            "{penalties} refusal(s) or penalties under PerSourcePenalties"
+        ));
+    }
+    if timeouts > 0 {
+        parts.push(format!("{timeouts} LoginGraceTime timeout(s)"));
+    }
+    f.summary = format!(
+        "sshd refused connections before authentication: {} ({} address(es)).",
+        parts.join(", "),
+        addrs.len()
+    );
+    f.confidence = 0.9;
+    // The flood that filled MaxStartups is the cause; brute-force explains this when found.
+    f.remediation = vec![
+        "Find the flood: grep -c 'drop connection' /var/log/auth.log; the top sources are in the evidence".to_owned(),
+        "Ban or rate-limit the sources (fail2ban, ufw limit 22/tcp, firewalld rich rule with limit)".to_owned(),
+        "If the load is legitimate (automation), raise MaxStartups (e.g. 30:30:100) in /etc/ssh/sshd_config".to_owned(),
+        "OpenSSH 9.8+: exempt trusted networks with PerSourcePenaltyExemptList".to_owned(),
+        format!("sudo sshd -t && sudo systemctl reload {}", common::service_name(ctx.facts)),
+    ];
+    vec![finish(f, 12)]
+}
+
+/// The MaxStartups and LoginGraceTime settings in effect, where the config sets them.
+fn settings_evidence(ctx: &RuleContext) -> Vec<Evidence> {
+    let Some(cfg) = ctx.facts.effective_config(None, None) else {
+        return Vec::new();
+    };
+    let (_, maxstartups) = cfg.max_startups();
+    let (_, grace) = cfg.login_grace_time();
+    [
+        (maxstartups, "MaxStartups in effect"),
+        (grace, "LoginGraceTime in effect"),
+    ]
+    .into_iter()
+    .filter_map(|(origin, note)| match origin {
+        Origin::Line { location, text } => {
+            Some(Evidence::at(location, text.clone()).with_note(note))
+        }
+        Origin::Default => None,
+    })
+    .collect()
+}
