@@ -308,8 +308,12 @@ fn a_guessing_flood_that_fills_maxstartups_is_the_root_of_the_throttling() {
         ));
     }
     let fs = findings(&[(SECURE, &log), (CONFIG, "MaxStartups 10:30:60\n")]);
-    let ids: Vec<&str> = fs.iter().map(|f| f.id).collect();
-    assert_eq!(ids[..2], ["brute-force", "connection-throttled"], "{ids:?}");
+    let ranked: Vec<&str> = fs.iter().map(|f| f.id).collect();
+    assert_eq!(
+        ranked[..2],
+        ["brute-force", "connection-throttled"],
+        "{ranked:?}"
+    );
     let throttled = finding(&fs, "connection-throttled");
     assert!(throttled
         .evidence
