@@ -281,6 +281,17 @@ event_kinds! {
     BanFilterMatch => "ban_filter_match",
     FirewallPacketDenied => "firewall_packet_denied",
     FirewallPacketLogged => "firewall_packet_logged",
+    // kernel reports
+    KernelOomKill => "kernel_oom_kill",
+    KernelOomNoKillable => "kernel_oom_no_killable",
+    KernelHungTask => "kernel_hung_task",
+    KernelSegfault => "kernel_segfault",
+    KernelForkRejected => "kernel_fork_rejected",
+    KernelFileMax => "kernel_file_max",
+    KernelFsError => "kernel_fs_error",
+    KernelIoError => "kernel_io_error",
+    KernelSynFlood => "kernel_syn_flood",
+    KernelConntrackFull => "kernel_conntrack_full",
     // administrators' commands
     SudoCommand => "sudo_command",
     // systemd unit lifecycle
@@ -450,6 +461,14 @@ pub struct EventFields {
     /// Failures a summary line stands for (`PAM 2 more authentication failures`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failures: Option<u32>,
+    /// The process a kernel report is about (the OOM victim, the segfaulting task).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub victim: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub victim_pid: Option<u32>,
+    /// Memory figure of a kernel report (the OOM victim's anonymous RSS), in KiB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_kb: Option<u64>,
     /// True when the line carried sshd's `[preauth]` suffix.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub preauth: bool,

@@ -35,6 +35,9 @@ pub struct ClockFacts {
     pub newest_absolute: Option<DateTime<Utc>>,
     /// The newest member modification time, another fallback reference.
     pub newest_mtime: Option<DateTime<Utc>>,
+    /// How long the machine had been up when the bundle was collected (`uptime`,
+    /// `/proc/uptime`): with the collection time it gives the boot time.
+    pub uptime: Option<(chrono::Duration, String)>,
 }
 
 /// User overrides from the command line.
@@ -54,6 +57,9 @@ pub struct TimeContext {
     /// The date year-less lines are measured against when a member has no mtime.
     pub reference: Option<NaiveDate>,
     pub year_override: Option<i32>,
+    /// When the running kernel booted, from the collection time and the uptime; dmesg's
+    /// seconds since boot of the last boot are placed from it.
+    pub boot_time: Option<DateTime<Utc>>,
 }
 
 impl TimeContext {
@@ -110,10 +116,23 @@ impl TimeContext {
             }
         }
         let zone_known = overrides.zone.is_some() || facts.zone.is_some();
+        let boot_time = match (collected_at, &facts.uptime) {
+            (Some(c), Some((up, source))) => {
+                let boot = c - *up;
+                diags.push(Diagnostic::info(format!(
+                    "boot time {} from the collection time less the uptime in {source}; kernel \
+                     seconds since boot are placed from it",
+                    crate::finding::format_time(&boot)
+                )));
+                Some(boot)
+            }
+            _ => None,
+        };
         let ctx = TimeContext {
             collected_at,
             zone,
             zone_known,
+            boot_time,
             reference,
             year_override: overrides.year,
         };

@@ -32,6 +32,15 @@ pub fn line_fraction(head: &str, is_kind: impl Fn(&str) -> bool) -> f32 {
     hits as f32 / lines.len() as f32
 }
 
+/// The text with its first letter in upper case, for sentences built from parts.
+pub fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

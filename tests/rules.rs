@@ -336,3 +336,65 @@ fn persourcepenalties_refusals_are_throttling() {
     assert_eq!(fs[0].id, "connection-throttled");
     assert!(fs[0].summary.contains("PerSourcePenalties"));
 }
+
+const DMESG: &str = "sosreport-h/sos_commands/kernel/dmesg";
+const UPTIME: &str = "sosreport-h/uptime";
+
+fn oom_dmesg(victim: &str, pid: u32) -> String {
+    format!(
+        "[    0.000000] Linux version 5.14.0-427.el9.x86_64 (mockbuild@example) #1 SMP\n\
+[    1.000000] Command line: BOOT_IMAGE=/vmlinuz root=/dev/vda1\n\
+[  100.000000] {victim} invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0\n\
+[  100.100000] oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/system.slice/x.service,task={victim},pid={pid},uid=0\n\
+[  100.200000] Out of memory: Killed process {pid} ({victim}) total-vm:10000kB, anon-rss:5000kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:100kB oom_score_adj:0\n"
+    )
+}
+
+#[test]
+fn an_oom_kill_of_sshd_is_the_root_of_sshd_not_running() {
+    let log = "Nov 20 14:11:41 h systemd[1]: sshd.service: A process of this unit has been killed by the OOM killer.\n\
+Nov 20 14:11:41 h systemd[1]: sshd.service: Main process exited, code=killed, status=9/KILL\n\
+Nov 20 14:11:41 h systemd[1]: sshd.service: Failed with result 'oom-kill'.\n";
+    // Collected at 15:10:00 after 1 hour up: booted 14:10:00, so second 100 is 14:11:40.
+    let uptime = " 15:10:00 up  1:00,  1 user,  load average: 9.10, 7.05, 3.20\n";
+    let fs = findings(&[
+        (SECURE, log),
+        (DMESG, &oom_dmesg("sshd", 812)),
+        (UPTIME, uptime),
+    ]);
+    let ranked: Vec<&str> = fs.iter().map(|f| f.id).collect();
+    assert_eq!(
+        ranked[..2],
+        ["resource-exhaustion", "sshd-not-running"],
+        "{ranked:?}"
+    );
+    let f = &fs[0];
+    assert!(f.explains.contains(&"sshd-not-running"));
+    let kernel = f
+        .evidence
+        .iter()
+        .find(|e| e.path.ends_with("dmesg"))
+        .expect("the kernel report is cited");
+    assert_eq!(
+        kernel
+            .time
+            .map(|t| rootline::finding::format_time(&t))
+            .as_deref(),
+        Some("2026-11-20T14:11:40Z")
+    );
+    assert!(f.summary.contains("killed sshd (pid 812)"));
+}
+
+#[test]
+fn an_oom_kill_of_another_process_is_not_an_ssh_cause() {
+    let fs = findings(&[(DMESG, &oom_dmesg("java", 4242))]);
+    assert!(!fs.iter().any(|f| f.id == "resource-exhaustion"));
+}
+
+#[test]
+fn fork_failures_in_sshd_are_process_exhaustion() {
+    let log = "Nov 20 14:05:01 h sshd[900]: error: fork: Resource temporarily unavailable\n";
+    let fs = findings(&[(SECURE, log)]);
+    assert_eq!(fs[0].id, "resource-exhaustion");
+    assert!(fs[0].summary.contains("could not fork"));
+}

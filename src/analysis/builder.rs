@@ -14,7 +14,7 @@ use crate::facts::system::Sourced;
 use crate::facts::{Facts, FileRecord, SourceText, UnitRecord};
 use crate::finding::ArtifactSummary;
 use crate::model::{Diagnostic, Event, Location};
-use crate::model::{EventKind, Level};
+use crate::model::{EventKind, Level, RecordTime};
 use crate::parse::firewall::{firewalld, ufw};
 use crate::parse::{accounts, journal, listing, ssh_client, sshd_config, syslog, systemctl};
 use crate::parse::{
@@ -114,7 +114,7 @@ impl<'t> FactsBuilder<'t> {
             ArtifactKind::HostKey => self.store(a, known_hosts::parse_host_keys, |f| {
                 &mut f.network.host_keys
             }),
-            ArtifactKind::Dmesg => self.store(a, kernel::parse, |f| &mut f.resources.kernel),
+            ArtifactKind::Dmesg => self.add_dmesg(a),
             ArtifactKind::Top => self.store(a, top::parse_top, |f| &mut f.resources.top),
             ArtifactKind::Ps => self.store(a, ps::parse_ps, |f| &mut f.resources.ps),
             ArtifactKind::Free => {
@@ -275,6 +275,51 @@ impl<'t> FactsBuilder<'t> {
             value,
         });
         (a.line_count().saturating_sub(warned.len()), 0)
+    }
+
+    /// The kernel ring buffer: its reports become events. Seconds since boot are placed from
+    /// the boot time, which only the last boot in the file shares with the collection.
+    fn add_dmesg(&mut self, a: &Artifact) -> (usize, usize) {
+        let counts = self.store(a, kernel::parse, |f| &mut f.resources.kernel);
+        let Some(log) = self.facts.resources.kernel.last() else {
+            return counts;
+        };
+        let last_boot = log.value.boots.last().map(|b| b.index);
+        let mut years = self
+            .time
+            .year_tracker(crate::time::yearless_months(&a.text), a.mtime);
+        let (mut events, mut undated) = (Vec::new(), 0);
+        for ev in &log.value.events {
+            let Some((mut event, written)) =
+                super::logs::kernel_event(ev, &a.path, a.line_offset, None)
+            else {
+                continue;
+            };
+            let at = ev.at();
+            event.time = match (&written, at.uptime, self.time.boot_time) {
+                (RecordTime::SinceBoot(_) | RecordTime::Unknown, Some(secs), Some(boot))
+                    if log.value.boot_of(at.line).map(|b| b.index) == last_boot =>
+                {
+                    chrono::Duration::try_milliseconds((secs * 1000.0) as i64).map(|d| boot + d)
+                }
+                (RecordTime::SinceBoot(_) | RecordTime::Unknown, _, _) => None,
+                _ => self.time.to_utc(&written, &mut years),
+            };
+            undated += usize::from(event.time.is_none());
+            events.push(event);
+        }
+        if undated > 0 {
+            self.diagnostics.push(
+                Diagnostic::warning(format!(
+                    "{undated} kernel report(s) could not be placed in time: they come from an \
+                     earlier boot, or the bundle gives no uptime to date this boot"
+                ))
+                .at_path(a.path.clone()),
+            );
+        }
+        let n = events.len();
+        self.facts.events.extend(events);
+        (counts.0, n)
     }
 
     /// fail2ban's own log: bans, unbans and matches become events on the bundle's clock.

@@ -47,6 +47,20 @@ pub(super) fn clock_facts(
                     }
                 }
             }
+            ArtifactKind::Uptime => {
+                if let Some(u) = clock::parse_uptime(&a.text, &mut d) {
+                    facts.uptime.get_or_insert((u.up, source.clone()));
+                }
+            }
+            ArtifactKind::ProcUptime => {
+                if let Some((up, _)) = clock::parse_proc_uptime(&a.text) {
+                    if let Ok(d) =
+                        chrono::Duration::from_std(std::time::Duration::from_secs_f64(up.max(0.0)))
+                    {
+                        facts.uptime = Some((d, source.clone()));
+                    }
+                }
+            }
             ArtifactKind::TimezoneName => {
                 if let Some(zone) =
                     clock::parse_timezone_file(&a.text).and_then(|(n, _)| Zone::parse(&n))

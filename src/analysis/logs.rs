@@ -15,7 +15,7 @@ use crate::model::{
     Diagnostic, Event, EventFields, EventKind, Level, Location, LogRecord, RecordTime,
 };
 use crate::parse::messages::{self, Classification};
-use crate::parse::{journal, syslog};
+use crate::parse::{journal, kernel, syslog};
 use crate::time::{self, MonthSummary, TimeContext, YearTracker, Zone};
 
 /// A log line that no parser recognised.
@@ -136,12 +136,18 @@ impl LogStream {
         let start = self.events.len();
         let months = MonthSummary::of(time::yearless_months(&a.text));
         let (mut recognized, mut unparsed, mut unknown_msgs) = (0, 0usize, 0usize);
+        let mut kernel_lines = Vec::new();
+        let mut host = None;
         let mut first_unparsed: Option<(usize, String)> = None;
         for item in records {
             match item {
                 Ok(record) => {
                     recognized += 1;
                     self.note_absolute(&record.time);
+                    if kernel::is_kernel_record(&record) && kernel_lines.len() < KERNEL_LINES_KEPT {
+                        kernel_lines.push(kernel::from_record(&record));
+                        host = host.or_else(|| record.host.clone());
+                    }
                     match classify_record(record, a, false) {
                         Classified::Event(event, time) => {
                             self.events.push(*event);
@@ -163,6 +169,12 @@ impl LogStream {
             }
         }
         self.report_unparsed(a, recognized, unparsed, first_unparsed);
+        for ev in kernel::assemble(&kernel_lines) {
+            if let Some((event, time)) = kernel_event(&ev, &a.path, a.line_offset, host.clone()) {
+                self.events.push(event);
+                self.written.push(time);
+            }
+        }
         if unknown_msgs > 0 {
             self.diagnostics.push(
                 Diagnostic::info(format!(
@@ -313,4 +325,66 @@ impl LogStream {
         }
         self.events
     }
+}
+
+/// How many kernel lines of one log are kept for assembling multi-line reports.
+const KERNEL_LINES_KEPT: usize = 200_000;
+
+/// A kernel report (an OOM kill spread over dozens of lines, a hung task, a segfault) as one
+/// event at its first line, with the time that line carried.
+pub fn kernel_event(
+    ev: &kernel::KernelEvent,
+    path: &Arc<str>,
+    line_offset: usize,
+    host: Option<String>,
+) -> Option<(Event, RecordTime)> {
+    use kernel::KernelEvent as K;
+    let mut fields = EventFields::default();
+    let kind = match ev {
+        K::OomKill(oom) => {
+            fields.victim = oom.victim_comm.clone();
+            fields.victim_pid = oom.victim_pid;
+            fields.memory_kb = oom.anon_rss_kb;
+            fields.reason = oom.memcg.clone();
+            EventKind::KernelOomKill
+        }
+        K::OomNoKillable(_) => EventKind::KernelOomNoKillable,
+        K::HungTask(t) => {
+            fields.victim = Some(t.comm.clone());
+            fields.victim_pid = Some(t.pid);
+            EventKind::KernelHungTask
+        }
+        K::Segfault(s) => {
+            fields.victim = Some(s.comm.clone());
+            fields.victim_pid = Some(s.pid);
+            EventKind::KernelSegfault
+        }
+        K::ForkRejected { cgroup, .. } => {
+            fields.reason = Some(cgroup.clone());
+            EventKind::KernelForkRejected
+        }
+        K::FileMaxReached { .. } => EventKind::KernelFileMax,
+        K::FsError(_) => EventKind::KernelFsError,
+        K::IoError(_) => EventKind::KernelIoError,
+        K::SynFlood(s) => {
+            fields.local_port = Some(s.port);
+            EventKind::KernelSynFlood
+        }
+        K::ConntrackFull(_) => EventKind::KernelConntrackFull,
+        // Packet logs arrive as their own events through the message classifier.
+        K::PacketLog(_) => return None,
+    };
+    let at = ev.at();
+    let event = Event {
+        time: None,
+        host,
+        program: "kernel".to_owned(),
+        pid: None,
+        kind,
+        fields,
+        message: at.message.clone(),
+        location: Location::new(path.clone(), at.line + line_offset),
+        text: at.text.clone(),
+    };
+    Some((event, at.time.clone()))
 }

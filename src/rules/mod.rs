@@ -18,6 +18,7 @@ pub mod kex_mismatch;
 pub mod pam_denied;
 pub mod password_auth_disabled;
 pub mod pubkey_bad_permissions;
+pub mod resource_exhaustion;
 pub mod root_login_refused;
 pub mod sshd_listen_address;
 pub mod sshd_not_running;
@@ -73,6 +74,7 @@ pub static RULES: &[&Rule] = &[
     &sshd_listen_address::RULE,
     &wrong_host::RULE,
     &connection_throttled::RULE,
+    &resource_exhaustion::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

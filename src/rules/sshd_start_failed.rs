@@ -66,7 +66,18 @@ fn is_failed_start(event: &Event) -> bool {
                     .as_deref()
                     .is_some_and(|s| !s.starts_with("0/"))
         }
-        EventKind::UnitFailed => ssh_unit,
+        // A service killed while running (by the OOM killer, a signal) did not fail to start.
+        EventKind::UnitFailed => {
+            ssh_unit
+                && !matches!(
+                    event
+                        .fields
+                        .result
+                        .as_deref()
+                        .or(event.fields.reason.as_deref()),
+                    Some("oom-kill" | "signal" | "core-dump" | "watchdog")
+                )
+        }
         EventKind::CannotBindAny => true,
         _ => false,
     }

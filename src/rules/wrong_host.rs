@@ -98,7 +98,7 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
     }
     f.summary = format!(
         "{}: the attempts never reached this server.",
-        capitalise(&parts.join("; "))
+        crate::util::capitalise(&parts.join("; "))
     );
     f.confidence = if elsewhere.is_empty() { 0.8 } else { 0.9 };
     f.remediation = vec![
@@ -113,12 +113,4 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
         ),
     ];
     vec![finish(f, 12)]
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(first) => first.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }

@@ -1,0 +1,201 @@
+//! `resource-exhaustion`: memory, processes, file descriptors or disk ran out, and that
+//! stopped or killed sshd or its sessions. The kernel's report (an OOM kill, a fork the
+//! pids controller rejected), sshd's own failing lines (`fork: Resource temporarily
+//! unavailable`, `No space left on device`) and a snapshot that shows the pressure are cited
+//! together. When the OOM killer took the SSH service and nothing restarted it, this is the
+//! root of `sshd-not-running`.
+
+use crate::finding::{Evidence, Finding};
+use crate::model::{Event, EventKind, Severity};
+
+use super::common::{self, cite, finish, is_sshd_unit, RuleContext};
+use super::Rule;
+
+pub static RULE: Rule = Rule {
+    id: "resource-exhaustion",
+    title: "memory, processes or disk ran out and hit sshd",
+    severity: Severity::High,
+    what: "Memory, process slots, file descriptors or disk space ran out, and that killed sshd \
+           or its sessions or made them fail (OOM kills, fork failures, a full disk sshd or PAM \
+           needed).",
+    why: "sshd stops answering or drops logins although nothing is wrong with its \
+          configuration; restarting it helps only until the pressure returns.",
+    example: "kernel: Out of memory: Killed process 812 (sshd) total-vm:...  /  sshd[1]: error: fork: Resource temporarily unavailable",
+    fix: "Find and bound what consumed the resource; protect sshd (OOMScoreAdjust=-1000, \
+          TasksMax) so an admin can always log in.",
+    needs: "kernel log (dmesg, kern.log or the journal); auth.log; free/meminfo, df, ps snapshots",
+    check,
+};
+
+/// Which resource ran out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Resource {
+    Memory,
+    Processes,
+    FileDescriptors,
+    Disk,
+}
+
+fn is_ssh_process(name: &str) -> bool {
+    name.starts_with("sshd")
+}
+
+fn classify(e: &Event) -> Option<Resource> {
+    let reason = e.fields.reason.as_deref().unwrap_or("");
+    let ssh_unit = e.fields.unit.as_deref().is_some_and(is_sshd_unit);
+    match e.kind {
+        EventKind::KernelOomKill => e
+            .fields
+            .victim
+            .as_deref()
+            .filter(|v| is_ssh_process(v))
+            .map(|_| Resource::Memory),
+        EventKind::UnitOomKill if ssh_unit => Some(Resource::Memory),
+        EventKind::UnitFailed if ssh_unit && e.fields.result.as_deref() == Some("oom-kill") => {
+            Some(Resource::Memory)
+        }
+        EventKind::KernelForkRejected if reason.contains("ssh") => Some(Resource::Processes),
+        EventKind::ForkFailed | EventKind::PtyAllocFailed | EventKind::AcceptFailed => {
+            Some(if reason.contains("Cannot allocate memory") {
+                Resource::Memory
+            } else if reason.contains("Too many open files") {
+                Resource::FileDescriptors
+            } else {
+                Resource::Processes
+            })
+        }
+        _ if reason.contains("No space left on device")
+            && (e.program.starts_with("sshd") || e.kind == EventKind::PamSessionFailed) =>
+        {
+            Some(Resource::Disk)
+        }
+        EventKind::KernelFileMax => Some(Resource::FileDescriptors),
+        _ => None,
+    }
+}
+
+fn check(ctx: &RuleContext) -> Vec<Finding> {
+    let hits: Vec<(&Event, Resource)> = ctx
+        .events()
+        .filter_map(|e| classify(e).map(|r| (e, r)))
+        .collect();
+    let Some(&(_, resource)) = hits.first() else {
+        return Vec::new();
+    };
+    let mut f = common::finding(&RULE, String::new());
+    for (e, _) in hits.iter().take(10) {
+        cite(&mut f, e);
+    }
+    let pressure = snapshot_evidence(ctx, resource);
+    f.evidence.extend(pressure);
+    let killed_service = hits.iter().any(|(e, _)| {
+        matches!(e.kind, EventKind::UnitOomKill | EventKind::UnitFailed)
+            || e.fields.victim.as_deref() == Some("sshd")
+    });
+    if killed_service {
+        f.explains = vec!["sshd-not-running"];
+    }
+    let first = hits[0].0;
+    let what = match resource {
+        Resource::Memory => match (&first.fields.victim, first.fields.victim_pid) {
+            (Some(v), Some(pid)) => {
+                format!("the kernel ran out of memory and killed {v} (pid {pid})")
+            }
+            _ => "memory ran out and the SSH service was killed".to_owned(),
+        },
+        Resource::Processes => "no process slot was left, so sshd could not fork".to_owned(),
+        Resource::FileDescriptors => {
+            "file descriptors ran out, so sshd could not accept".to_owned()
+        }
+        Resource::Disk => "the disk sshd and PAM write to was full".to_owned(),
+    };
+    f.summary = format!(
+        "{}{}{}.",
+        crate::util::capitalise(&what),
+        first
+            .time
+            .map(|t| format!(" at {}", crate::finding::format_time(&t)))
+            .unwrap_or_default(),
+        if killed_service {
+            "; the SSH service went down with it"
+        } else {
+            ""
+        }
+    );
+    f.confidence = if f.evidence.len() > hits.len().min(10) {
+        0.95
+    } else {
+        0.85
+    };
+    let service = common::service_name(ctx.facts);
+    f.remediation = match resource {
+        Resource::Memory => vec![
+            "ps aux --sort=-rss | head   # what holds the memory now".to_owned(),
+            "Bound the consumer: MemoryMax= on its unit, or fix its leak; add memory or swap".to_owned(),
+            format!("sudo systemctl edit {service}   # [Service] OOMScoreAdjust=-1000 so the OOM killer spares sshd"),
+            format!("sudo systemctl start {service}"),
+        ],
+        Resource::Processes => vec![
+            "ps -eo user= | sort | uniq -c | sort -rn | head   # who holds the process slots".to_owned(),
+            format!("systemctl show {service} -p TasksMax; ulimit -u; cat /proc/sys/kernel/pid_max"),
+            "Raise the limit that was hit (TasksMax=, nproc in /etc/security/limits.conf) or stop the runaway".to_owned(),
+        ],
+        Resource::FileDescriptors => vec![
+            "cat /proc/sys/fs/file-nr   # allocated vs maximum".to_owned(),
+            format!("systemctl show {service} -p LimitNOFILE"),
+            "Find the leak (lsof | awk '{print $1}' | sort | uniq -c | sort -rn | head) and raise the limit if legitimate".to_owned(),
+        ],
+        Resource::Disk => vec![
+            "df -h; df -i   # which file system is full, in blocks or inodes".to_owned(),
+            "sudo journalctl --vacuum-size=500M; sudo find /var/log -name '*.gz' -mtime +14 -delete".to_owned(),
+            "Free space, then retry the login: sshd needs /var (wtmp/btmp) and PAM may need /home or /tmp".to_owned(),
+        ],
+    };
+    vec![finish(f, 14)]
+}
+
+/// The snapshot line that shows the pressure: little memory available, a full disk.
+fn snapshot_evidence(ctx: &RuleContext, resource: Resource) -> Vec<Evidence> {
+    let mut out = Vec::new();
+    let quote = |location: crate::model::Location, note: &str| {
+        let text = ctx.facts.line_text(&location).unwrap_or_default();
+        Evidence::at(&location, text).with_note(note.to_owned())
+    };
+    match resource {
+        Resource::Memory => {
+            for m in &ctx.facts.resources.meminfo {
+                if let (Some(total), Some(entry)) =
+                    (m.value.mem_total_kib(), m.value.entry("MemAvailable"))
+                {
+                    if entry.value * 10 < total {
+                        out.push(quote(
+                            m.location(entry.line),
+                            "under 10% of memory available",
+                        ));
+                    }
+                }
+            }
+            for fr in &ctx.facts.resources.free {
+                if let Some(row) = fr.value.mem() {
+                    if let (Some(total), Some(avail)) = (row.total_kib, row.available_kib) {
+                        if avail * 10 < total {
+                            out.push(quote(
+                                fr.location(row.line),
+                                "under 10% of memory available",
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Resource::Disk => {
+            for d in &ctx.facts.resources.disks {
+                for m in d.value.full(95) {
+                    out.push(quote(d.location(m.line), "full"));
+                }
+            }
+        }
+        Resource::Processes | Resource::FileDescriptors => {}
+    }
+    out
+}
