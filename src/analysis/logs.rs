@@ -136,7 +136,8 @@ impl LogStream {
         let start = self.events.len();
         let months = MonthSummary::of(time::yearless_months(&a.text));
         let (mut recognized, mut unparsed, mut unknown_msgs) = (0, 0usize, 0usize);
-        let mut kernel_lines = Vec::new();
+        let mut kernel_reports = KernelAssembly::default();
+        let mut reports = Vec::new();
         let mut host = None;
         let mut first_unparsed: Option<(usize, String)> = None;
         for item in records {
@@ -144,9 +145,9 @@ impl LogStream {
                 Ok(record) => {
                     recognized += 1;
                     self.note_absolute(&record.time);
-                    if kernel::is_kernel_record(&record) && kernel_lines.len() < KERNEL_LINES_KEPT {
-                        kernel_lines.push(kernel::from_record(&record));
+                    if kernel::is_kernel_record(&record) {
                         host = host.or_else(|| record.host.clone());
+                        reports.extend(kernel_reports.push(kernel::from_record(&record)));
                     }
                     match classify_record(record, a, false) {
                         Classified::Event(event, time) => {
@@ -169,7 +170,8 @@ impl LogStream {
             }
         }
         self.report_unparsed(a, recognized, unparsed, first_unparsed);
-        for ev in kernel::assemble(&kernel_lines) {
+        reports.extend(kernel_reports.finish());
+        for ev in reports {
             if let Some((event, time)) = kernel_event(&ev, &a.path, a.line_offset, host.clone()) {
                 self.events.push(event);
                 self.written.push(time);
@@ -327,8 +329,44 @@ impl LogStream {
     }
 }
 
-/// How many kernel lines of one log are kept for assembling multi-line reports.
-const KERNEL_LINES_KEPT: usize = 200_000;
+/// Kernel lines are assembled into reports in chunks of this many lines...
+const KERNEL_CHUNK: usize = 20_000;
+/// ...overlapping by this many, longer than any report, so none is cut at a chunk's end.
+const KERNEL_OVERLAP: usize = 1_000;
+
+/// Assembles kernel reports from a log's kernel lines as they come, holding at most one
+/// chunk of lines, so a huge kern.log costs no more memory than a small one.
+#[derive(Default)]
+struct KernelAssembly {
+    lines: Vec<kernel::KernelLine>,
+    /// Reports starting before this line were already taken.
+    done_before: usize,
+}
+
+impl KernelAssembly {
+    fn push(&mut self, line: kernel::KernelLine) -> Vec<kernel::KernelEvent> {
+        self.lines.push(line);
+        if self.lines.len() < KERNEL_CHUNK {
+            return Vec::new();
+        }
+        let boundary = self.lines[self.lines.len() - KERNEL_OVERLAP].line;
+        let events = self.take(boundary);
+        self.done_before = boundary;
+        self.lines.drain(..self.lines.len() - KERNEL_OVERLAP);
+        events
+    }
+
+    fn finish(mut self) -> Vec<kernel::KernelEvent> {
+        self.take(usize::MAX)
+    }
+
+    fn take(&mut self, boundary: usize) -> Vec<kernel::KernelEvent> {
+        kernel::assemble(&self.lines)
+            .into_iter()
+            .filter(|ev| (self.done_before..boundary).contains(&ev.at().line))
+            .collect()
+    }
+}
 
 /// A kernel report (an OOM kill spread over dozens of lines, a hung task, a segfault) as one
 /// event at its first line, with the time that line carried.
@@ -387,4 +425,35 @@ pub fn kernel_event(
         text: at.text.clone(),
     };
     Some((event, at.time.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_across_a_chunk_boundary_is_assembled_once() {
+        let mut text = String::new();
+        for i in 0..(KERNEL_CHUNK + 5_000) {
+            let secs = i as f64 * 0.01;
+            if i == KERNEL_CHUNK - KERNEL_OVERLAP / 2 {
+                text.push_str(&format!("[{secs:12.6}] sshd invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE), order=0, oom_score_adj=0\n"));
+                text.push_str(&format!("[{secs:12.6}] Out of memory: Killed process 812 (sshd) total-vm:10000kB, anon-rss:5000kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:100kB oom_score_adj:0\n"));
+            }
+            text.push_str(&format!("[{secs:12.6}] eth0: link status changed {i}\n"));
+        }
+        let mut diags = Vec::new();
+        let lines = kernel::parse(&text, &mut diags).lines;
+        let mut assembly = KernelAssembly::default();
+        let mut reports = Vec::new();
+        for line in lines {
+            reports.extend(assembly.push(line));
+        }
+        reports.extend(assembly.finish());
+        let ooms = reports
+            .iter()
+            .filter(|r| matches!(r, kernel::KernelEvent::OomKill(_)))
+            .count();
+        assert_eq!(ooms, 1);
+    }
 }
