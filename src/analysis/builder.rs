@@ -15,7 +15,7 @@ use crate::facts::{Facts, FileRecord, SourceText, UnitRecord};
 use crate::finding::ArtifactSummary;
 use crate::model::{Diagnostic, Event, Location};
 use crate::model::{EventKind, Level, RecordTime};
-use crate::parse::firewall::{firewalld, ufw};
+use crate::parse::firewall::{firewalld, iptables, nft, ufw};
 use crate::parse::{accounts, journal, listing, ssh_client, sshd_config, syslog, systemctl};
 use crate::parse::{
     disk, fail2ban, kernel, known_hosts, listeners, memory, netaddr, ps, top, vmstat,
@@ -93,6 +93,14 @@ impl<'t> FactsBuilder<'t> {
                     |f| &mut f.network.firewalld_zones,
                 )
             }
+            ArtifactKind::IptablesSave => {
+                self.store(a, iptables::parse_save, |f| &mut f.network.iptables)
+            }
+            ArtifactKind::IptablesList => {
+                self.store(a, iptables::parse_list, |f| &mut f.network.iptables)
+            }
+            ArtifactKind::Nft => self.store(a, nft::parse, |f| &mut f.network.nft),
+            ArtifactKind::NftJson => self.store(a, nft::parse_json, |f| &mut f.network.nft),
             ArtifactKind::Sockets => self.store(a, listeners::parse, |f| &mut f.network.sockets),
             ArtifactKind::IpAddr => {
                 self.store(a, netaddr::parse_ip_addr, |f| &mut f.network.interfaces)

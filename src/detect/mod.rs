@@ -572,6 +572,22 @@ const SNIFFERS: &[Sniffer] = &[
         sniff: crate::parse::firewall::firewalld::sniff_zone_xml,
     },
     Sniffer {
+        kind: ArtifactKind::IptablesSave,
+        sniff: crate::parse::firewall::iptables::sniff_save,
+    },
+    Sniffer {
+        kind: ArtifactKind::IptablesList,
+        sniff: crate::parse::firewall::iptables::sniff_list,
+    },
+    Sniffer {
+        kind: ArtifactKind::Nft,
+        sniff: crate::parse::firewall::nft::sniff,
+    },
+    Sniffer {
+        kind: ArtifactKind::NftJson,
+        sniff: crate::parse::firewall::nft::sniff_json,
+    },
+    Sniffer {
         kind: ArtifactKind::Sockets,
         sniff: crate::parse::listeners::sniff,
     },

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::model::Location;
-use crate::parse::firewall::{firewalld, ufw};
+use crate::parse::firewall::{firewalld, iptables, nft, ufw};
 use crate::parse::{disk, fail2ban, kernel, known_hosts, listeners, memory, netaddr, ps};
 use crate::parse::{ssh_client, top, vmstat};
 
@@ -34,6 +34,8 @@ pub struct NetworkFacts {
     pub ufw_config: Vec<Sourced<ufw::UfwConfig>>,
     pub firewalld: Vec<Sourced<firewalld::FirewalldState>>,
     pub firewalld_zones: Vec<Sourced<firewalld::Zone>>,
+    pub iptables: Vec<Sourced<iptables::Ruleset>>,
+    pub nft: Vec<Sourced<nft::NftRuleset>>,
     pub sockets: Vec<Sourced<Vec<listeners::Socket>>>,
     pub interfaces: Vec<Sourced<Vec<netaddr::Interface>>>,
     pub hosts: Vec<Sourced<Vec<netaddr::HostsEntry>>>,
