@@ -34,6 +34,20 @@ impl fmt::Display for Location {
     }
 }
 
+/// A value read from a parsed artifact, with the 1-based line it came from, so a rule can
+/// cite the line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct At<T> {
+    pub value: T,
+    pub line: usize,
+}
+
+impl<T> At<T> {
+    pub fn new(value: T, line: usize) -> Self {
+        At { value, line }
+    }
+}
+
 /// How serious a diagnostic is. `Error` means data was lost or unusable; `Warning` means
 /// the tool had to assume something that may be wrong; `Info` records an inference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -41,6 +41,27 @@ pub fn capitalise(s: &str) -> String {
     }
 }
 
+/// The whitespace-separated words of a line with their byte offsets, so a parser of a
+/// column layout can take a free-text tail (a command with spaces) from the line itself.
+pub fn words_with_offsets(line: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in line.char_indices() {
+        match (c.is_whitespace(), start) {
+            (true, Some(s)) => {
+                out.push((s, &line[s..i]));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, &line[s..]));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,6 +73,15 @@ mod tests {
         assert_eq!(edit_distance("bob", "alice"), 5);
         assert_eq!(edit_distance("", "ab"), 2);
         assert_eq!(edit_distance("permitrootlogn", "permitrootlogin"), 1);
+    }
+
+    #[test]
+    fn words_keep_their_offsets() {
+        assert_eq!(
+            words_with_offsets("  tcp  LISTEN 0 "),
+            [(2, "tcp"), (7, "LISTEN"), (14, "0")]
+        );
+        assert!(words_with_offsets("   ").is_empty());
     }
 
     #[test]

@@ -18,7 +18,7 @@
 
 use crate::model::Diagnostic;
 use crate::parse::memory::{prompt_command, scaled_to_kib};
-use crate::parse::ps::words;
+use crate::util::words_with_offsets as words;
 
 /// One file system as `df` showed it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

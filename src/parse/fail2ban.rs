@@ -23,6 +23,7 @@ use std::sync::LazyLock;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use regex::Regex;
 
+pub use crate::model::At;
 use crate::model::{Diagnostic, RecordTime};
 
 /// The log level fail2ban wrote; ban decisions are `NOTICE` (`WARNING` before 0.9).
@@ -390,13 +391,6 @@ fn unquote_addr(s: &str) -> Option<(IpAddr, Option<u8>)> {
 fn leading_number<T: std::str::FromStr>(s: &str) -> Option<T> {
     let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     s[..end].parse().ok()
-}
-
-/// A value with the 1-based line it was read from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct At<T> {
-    pub value: T,
-    pub line: usize,
 }
 
 /// One jail's block of `fail2ban-client status <jail>`.

@@ -40,6 +40,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::model::Diagnostic;
+use crate::util::words_with_offsets as fields;
 
 /// The protocol column as the tool printed it. `ss` prints `tcp` for both families (the
 /// address tells them apart) while `netstat` prints `tcp6`; use [`Proto::is_tcp`].
@@ -361,27 +362,6 @@ static TIMER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\s+(?:off|on|keepalive|timewait|probe|unkn-\d+)\s+\([^()]*\)\s*$")
         .expect("valid regex")
 });
-
-/// Whitespace-separated fields with their byte offsets, so a free-text tail (a program
-/// name with spaces) can be taken from the line itself.
-fn fields(s: &str) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in s.char_indices() {
-        match (c.is_whitespace(), start) {
-            (true, Some(st)) => {
-                out.push((st, &s[st..i]));
-                start = None;
-            }
-            (false, None) => start = Some(i),
-            _ => {}
-        }
-    }
-    if let Some(st) = start {
-        out.push((st, &s[st..]));
-    }
-    out
-}
 
 fn is_number(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())

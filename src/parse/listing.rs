@@ -18,6 +18,7 @@
 //! Every entry carries its full path when a directory header or an absolute name gives it.
 
 use crate::model::Diagnostic;
+use crate::util::words_with_offsets as words;
 
 /// What kind of file an entry is, from the first mode character.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -233,26 +234,6 @@ fn is_iso_date(s: &str) -> bool {
         && b[4] == b'-'
         && b[7] == b'-'
         && s.chars().filter(|c| c.is_ascii_digit()).count() == 8
-}
-
-/// Words of a line with their byte offsets, so the name keeps its inner spaces.
-fn words(line: &str) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in line.char_indices() {
-        match (c.is_whitespace(), start) {
-            (true, Some(s)) => {
-                out.push((s, &line[s..i]));
-                start = None;
-            }
-            (false, None) => start = Some(i),
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        out.push((s, &line[s..]));
-    }
-    out
 }
 
 /// How many words the time stamp starting at `w[i]` takes, or `None` if none starts there.

@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 
 use crate::model::Diagnostic;
 use crate::parse::memory::prompt_command;
+use crate::util::words_with_offsets as words;
 
 /// A column of `ps` output, from its header name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -225,26 +226,6 @@ impl ProcessList {
             })
             .sum()
     }
-}
-
-/// Words of a line with their byte offsets, so a trailing field keeps its inner spaces.
-pub(crate) fn words(line: &str) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in line.char_indices() {
-        match (c.is_whitespace(), start) {
-            (true, Some(s)) => {
-                out.push((s, &line[s..i]));
-                start = None;
-            }
-            (false, None) => start = Some(i),
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        out.push((s, &line[s..]));
-    }
-    out
 }
 
 fn header(line: &str) -> Option<Vec<Column>> {

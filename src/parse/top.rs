@@ -25,7 +25,7 @@ use regex::Regex;
 use crate::model::Diagnostic;
 use crate::parse::clock::{parse_uptime, Uptime};
 use crate::parse::memory::{prompt_command, scaled_to_kib};
-use crate::parse::ps::words;
+use crate::util::words_with_offsets as words;
 
 /// `Tasks:` (or `Threads:` with `-H`) counts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -1484,7 +1484,7 @@ public (default, active)
         assert!(d.is_empty(), "{d:?}");
         let p = &s.policies[0];
         assert_eq!(
-            (p.priority.clone(), p.active),
+            (p.priority, p.active),
             (Some(At::new(-15000, 2)), true)
         );
         assert_eq!(p.settings.target, Some(At::new(ZoneTarget::Continue, 3)));

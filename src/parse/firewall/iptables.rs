@@ -34,6 +34,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::model::Diagnostic;
+use crate::util::words_with_offsets as fields;
 
 /// Which address family the dump is for: `iptables` or `ip6tables`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -1654,26 +1655,6 @@ fn counters(p: &str, b: &str) -> Option<Counters> {
         bytes,
         approximate: pa || ba,
     })
-}
-
-/// Whitespace-separated fields with their byte offsets, to cut the free-form tail.
-fn fields(line: &str) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in line.char_indices() {
-        match (c.is_whitespace(), start) {
-            (true, Some(s)) => {
-                out.push((s, &line[s..i]));
-                start = None;
-            }
-            (false, None) => start = Some(i),
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        out.push((s, &line[s..]));
-    }
-    out
 }
 
 fn list_row(line: &str, c: Columns, n: usize, diags: &mut Vec<Diagnostic>) -> Option<Rule> {

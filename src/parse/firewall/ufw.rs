@@ -37,20 +37,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+pub use crate::model::At;
 use crate::model::Diagnostic;
-
-/// A value and the 1-based line it was read from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct At<T> {
-    pub value: T,
-    pub line: usize,
-}
-
-impl<T> At<T> {
-    pub fn new(value: T, line: usize) -> Self {
-        At { value, line }
-    }
-}
+use crate::util::words_with_offsets as words;
 
 /// A transport or IP protocol a firewall rule names.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -525,26 +514,6 @@ fn parse_defaults(v: &str, line_no: usize, out: &mut UfwStatus, diags: &mut Vec<
         };
         *slot = parsed.map(|(p, _)| At::new(p, line_no));
     }
-}
-
-/// Words of a line with their byte offsets.
-fn words(s: &str) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in s.char_indices() {
-        match (c.is_whitespace(), start) {
-            (true, Some(st)) => {
-                out.push((st, &s[st..i]));
-                start = None;
-            }
-            (false, None) => start = Some(i),
-            _ => {}
-        }
-    }
-    if let Some(st) = start {
-        out.push((st, &s[st..]));
-    }
-    out
 }
 
 fn parse_status_row(line: &str, line_no: usize) -> Option<UfwRule> {
