@@ -2,18 +2,13 @@
 //! must read them without an error diagnostic and extract the values a person sees there.
 
 mod common;
-use common::corpora;
+use common::{corpora, read};
 
 use rootline::model::{Diagnostic, Level};
 use rootline::parse::firewall::firewalld::{self, Opening, RichAction, ServiceTable, ZoneTarget};
 use rootline::parse::firewall::ufw::{
     self, Action, AppProfiles, At, Direction, LogLevel, Match, Policy, PortRange, PortSpec, Proto,
 };
-
-fn read(rel: &str) -> Option<String> {
-    let bytes = std::fs::read(corpora()?.join(rel)).ok()?;
-    Some(String::from_utf8_lossy(&bytes).into_owned())
-}
 
 /// No error, and no warning either: every line of these captures is understood.
 fn clean(name: &str, diags: &[Diagnostic]) {

@@ -3,22 +3,12 @@
 //! extract the listeners a person sees in them.
 
 mod common;
-use common::corpora;
+use common::{no_errors, read};
 
 use std::net::IpAddr;
 
 use rootline::model::{Diagnostic, Level};
 use rootline::parse::listeners::{self, Family, Proto, SocketTable, State};
-
-fn read(rel: &str) -> Option<String> {
-    let bytes = std::fs::read(corpora()?.join(rel)).ok()?;
-    Some(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-fn no_errors(name: &str, diags: &[Diagnostic]) {
-    let errors: Vec<_> = diags.iter().filter(|d| d.level == Level::Error).collect();
-    assert!(errors.is_empty(), "{name}: {errors:?}");
-}
 
 fn no_warnings(name: &str, diags: &[Diagnostic]) {
     let warnings: Vec<_> = diags.iter().filter(|d| d.level >= Level::Warning).collect();

@@ -2,20 +2,10 @@
 //! read them without an error diagnostic and extract the values a person sees in them.
 
 mod common;
-use common::corpora;
+use common::{no_errors, read};
 
-use rootline::model::{Diagnostic, Level, RecordTime};
+use rootline::model::{Level, RecordTime};
 use rootline::parse::{clock, listing, systemctl};
-
-fn read(rel: &str) -> Option<String> {
-    let bytes = std::fs::read(corpora()?.join(rel)).ok()?;
-    Some(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-fn no_errors(name: &str, diags: &[Diagnostic]) {
-    let errors: Vec<_> = diags.iter().filter(|d| d.level == Level::Error).collect();
-    assert!(errors.is_empty(), "{name}: {errors:?}");
-}
 
 #[test]
 fn hotsos_status_all() {

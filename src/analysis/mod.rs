@@ -13,7 +13,7 @@ mod timeline;
 pub use logs::{log_records, LogStream, Unparsed};
 pub use timeline::stream_events;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::bundle::{self, Bundle, Limits};
@@ -191,13 +191,4 @@ fn most_common_hosts(events: &[Event]) -> Vec<String> {
     let mut v: Vec<(&str, usize)> = counts.into_iter().collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     v.into_iter().take(3).map(|(h, _)| h.to_owned()).collect()
-}
-
-/// Counts per kind, for `inventory`.
-pub fn kind_counts(report: &Report) -> BTreeMap<&'static str, usize> {
-    let mut m = BTreeMap::new();
-    for a in &report.artifacts {
-        *m.entry(a.kind).or_default() += 1;
-    }
-    m
 }

@@ -262,7 +262,6 @@ mod tests {
 pub struct SourceStats<'f> {
     pub failures: Vec<&'f Event>,
     pub users: BTreeSet<String>,
-    pub invalid_users: BTreeSet<String>,
 }
 
 /// Failures per remote address, over the whole bundle.
@@ -278,9 +277,6 @@ pub fn failures_by_source<'f>(
         stats.failures.push(e);
         if let Some(u) = &e.fields.user {
             stats.users.insert(u.clone());
-            if e.fields.invalid_user || e.kind == EventKind::InvalidUser {
-                stats.invalid_users.insert(u.clone());
-            }
         }
     }
     map

@@ -118,9 +118,9 @@ fn unfinished_attempts<'f>(ctx: &RuleContext<'f>) -> BTreeMap<&'f str, Vec<&'f E
                 | EventKind::ConnectionReset
                 | EventKind::ReceivedDisconnect
         );
-        // `authenticating user X` is sshd's name for a peer that has not logged in yet;
-        // after a login the session child says `user X`, and that connection succeeded.
-        if !ended || e.fields.invalid_user || !e.message.contains("authenticating user ") {
+        // Only the pre-authentication process ends a connection with `[preauth]`; after a
+        // login the session child says `Disconnected from user X`, and that one succeeded.
+        if !ended || e.fields.invalid_user || !e.fields.preauth {
             continue;
         }
         let (Some(user), Some(key)) = (e.fields.user.as_deref(), common::connection_key(e)) else {

@@ -1,4 +1,6 @@
 //! What the corpus tests share: where `../shared/corpora` is, and skipping when it is not.
+// Each test binary uses only some of these helpers.
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 
@@ -12,4 +14,19 @@ pub fn corpora() -> Option<PathBuf> {
         eprintln!("note: ../shared/corpora not found; corpus checks skipped");
         None
     }
+}
+
+/// A corpus file's text (invalid UTF-8 replaced), or `None` when the corpora are absent.
+pub fn read(rel: &str) -> Option<String> {
+    let bytes = std::fs::read(corpora()?.join(rel)).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Asserts that a parser raised no error-level diagnostic on a real file.
+pub fn no_errors(name: &str, diags: &[rootline::model::Diagnostic]) {
+    let errors: Vec<_> = diags
+        .iter()
+        .filter(|d| d.level == rootline::model::Level::Error)
+        .collect();
+    assert!(errors.is_empty(), "{name}: {errors:?}");
 }

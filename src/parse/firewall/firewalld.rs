@@ -1483,10 +1483,7 @@ public (default, active)
         let s = parse_list(text, &mut d);
         assert!(d.is_empty(), "{d:?}");
         let p = &s.policies[0];
-        assert_eq!(
-            (p.priority, p.active),
-            (Some(At::new(-15000, 2)), true)
-        );
+        assert_eq!((p.priority, p.active), (Some(At::new(-15000, 2)), true));
         assert_eq!(p.settings.target, Some(At::new(ZoneTarget::Continue, 3)));
         assert_eq!(p.egress_zones, [At::new("HOST".to_owned(), 5)]);
         assert_eq!(
