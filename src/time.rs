@@ -207,15 +207,18 @@ pub struct MonthSummary {
 impl MonthSummary {
     pub fn of(months: impl IntoIterator<Item = (u32, u32)>) -> MonthSummary {
         let mut summary = MonthSummary::default();
-        let mut previous: Option<u32> = None;
         for (month, day) in months {
-            if previous.is_some_and(|p| is_rollover(p, month)) {
-                summary.rollovers += 1;
-            }
-            previous = Some(month);
-            summary.last = Some((month, day));
+            summary.push(month, day);
         }
         summary
+    }
+
+    /// Takes the next year-less line's date, in file order.
+    pub fn push(&mut self, month: u32, day: u32) {
+        if self.last.is_some_and(|(p, _)| is_rollover(p, month)) {
+            self.rollovers += 1;
+        }
+        self.last = Some((month, day));
     }
 }
 

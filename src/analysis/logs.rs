@@ -16,7 +16,7 @@ use crate::model::{
 };
 use crate::parse::messages::{self, Classification};
 use crate::parse::{journal, kernel, syslog};
-use crate::time::{self, MonthSummary, TimeContext, YearTracker, Zone};
+use crate::time::{MonthSummary, TimeContext, YearTracker, Zone};
 
 /// A log line that no parser recognised.
 pub type Unparsed = syslog::Unparsed;
@@ -134,7 +134,9 @@ impl LogStream {
             return;
         };
         let start = self.events.len();
-        let months = MonthSummary::of(time::yearless_months(&a.text));
+        // The year logic needs the dates of the year-less lines in file order; they are
+        // taken from the records as they pass, so the text is read once.
+        let mut months = MonthSummary::default();
         let (mut recognized, mut unparsed, mut unknown_msgs) = (0, 0usize, 0usize);
         let mut kernel_reports = KernelAssembly::default();
         let mut reports = Vec::new();
@@ -145,6 +147,9 @@ impl LogStream {
                 Ok(record) => {
                     recognized += 1;
                     self.note_absolute(&record.time);
+                    if let RecordTime::YearLess { month, day, .. } = record.time {
+                        months.push(month, day);
+                    }
                     if kernel::is_kernel_record(&record) {
                         host = host.or_else(|| record.host.clone());
                         reports.extend(kernel_reports.push(kernel::from_record(&record)));
