@@ -18,6 +18,9 @@ use crate::bundle::Bundle;
 use crate::model::Diagnostic;
 use crate::parse::accounts::AccountsKind;
 use crate::parse::clock::ClockKind;
+use crate::parse::firewall::{firewalld, iptables, nft, ufw};
+use crate::parse::{disk, fail2ban, journal, kernel, known_hosts, listeners, listing, memory};
+use crate::parse::{netaddr, ps, ssh_client, sshd_config, syslog, systemctl, top, vmstat};
 
 macro_rules! artifact_kinds {
     ($($variant:ident => $name:literal, $doc:literal;)*) => {
@@ -467,202 +470,78 @@ fn is_syslog_name(file: &str) -> bool {
 }
 
 /// A content test for one kind: how sure (0..1) it is that a text head is of this kind.
-struct Sniffer {
-    kind: ArtifactKind,
-    sniff: fn(&str) -> f32,
-}
+type Sniffer = (ArtifactKind, fn(&str) -> f32);
 
-/// Registration of content sniffers, one line per kind.
+/// Registration of content sniffers, one line per kind. Ties go to the earlier entry, so
+/// more specific formats come before the general ones (journal text before syslog).
 const SNIFFERS: &[Sniffer] = &[
-    Sniffer {
-        kind: ArtifactKind::JournalExport,
-        sniff: |h| bool_score(crate::parse::journal::sniff_export(h.as_bytes())),
-    },
-    Sniffer {
-        kind: ArtifactKind::JournalJson,
-        sniff: |h| bool_score(crate::parse::journal::sniff_json(h)),
-    },
-    Sniffer {
-        kind: ArtifactKind::SshdEffective,
-        sniff: crate::parse::sshd_config::sniff_sshd_t,
-    },
-    Sniffer {
-        kind: ArtifactKind::SshdConfig,
-        sniff: crate::parse::sshd_config::sniff_sshd_config,
-    },
-    Sniffer {
-        kind: ArtifactKind::SystemctlStatus,
-        sniff: crate::parse::systemctl::sniff,
-    },
-    Sniffer {
-        kind: ArtifactKind::SystemctlShow,
-        sniff: crate::parse::systemctl::sniff_show,
-    },
-    Sniffer {
-        kind: ArtifactKind::SystemctlUnits,
-        sniff: crate::parse::systemctl::sniff_list_units,
-    },
-    Sniffer {
-        kind: ArtifactKind::JournalBoots,
-        sniff: crate::parse::journal::sniff_boots,
-    },
-    Sniffer {
-        kind: ArtifactKind::Passwd,
-        sniff: |h| accounts_score(h, AccountsKind::Passwd),
-    },
-    Sniffer {
-        kind: ArtifactKind::Group,
-        sniff: |h| accounts_score(h, AccountsKind::Group),
-    },
-    Sniffer {
-        kind: ArtifactKind::Shadow,
-        sniff: |h| accounts_score(h, AccountsKind::Shadow),
-    },
-    Sniffer {
-        kind: ArtifactKind::Stat,
-        sniff: |h| if is_stat(h) { 0.95 } else { 0.0 },
-    },
-    Sniffer {
-        kind: ArtifactKind::Listing,
-        sniff: |h| {
-            if is_stat(h) {
-                0.0
-            } else {
-                crate::parse::listing::sniff(h)
-            }
-        },
-    },
-    Sniffer {
-        kind: ArtifactKind::Timedatectl,
-        sniff: |h| clock_score(h, ClockKind::Timedatectl),
-    },
-    Sniffer {
-        kind: ArtifactKind::Date,
-        sniff: |h| clock_score(h, ClockKind::Date),
-    },
-    Sniffer {
-        kind: ArtifactKind::Uptime,
-        sniff: |h| clock_score(h, ClockKind::Uptime),
-    },
-    Sniffer {
-        kind: ArtifactKind::Hostnamectl,
-        sniff: |h| clock_score(h, ClockKind::Hostnamectl),
-    },
-    Sniffer {
-        kind: ArtifactKind::UfwStatus,
-        sniff: crate::parse::firewall::ufw::sniff,
-    },
-    Sniffer {
-        kind: ArtifactKind::UfwRules,
-        sniff: crate::parse::firewall::ufw::sniff_user_rules,
-    },
-    Sniffer {
-        kind: ArtifactKind::UfwConfig,
-        sniff: |h| {
-            crate::parse::firewall::ufw::sniff_default(h)
-                .max(crate::parse::firewall::ufw::sniff_app_profile(h))
-        },
-    },
-    Sniffer {
-        kind: ArtifactKind::Firewalld,
-        sniff: crate::parse::firewall::firewalld::sniff,
-    },
-    Sniffer {
-        kind: ArtifactKind::FirewalldXml,
-        sniff: crate::parse::firewall::firewalld::sniff_zone_xml,
-    },
-    Sniffer {
-        kind: ArtifactKind::IptablesSave,
-        sniff: crate::parse::firewall::iptables::sniff_save,
-    },
-    Sniffer {
-        kind: ArtifactKind::IptablesList,
-        sniff: crate::parse::firewall::iptables::sniff_list,
-    },
-    Sniffer {
-        kind: ArtifactKind::Nft,
-        sniff: crate::parse::firewall::nft::sniff,
-    },
-    Sniffer {
-        kind: ArtifactKind::NftJson,
-        sniff: crate::parse::firewall::nft::sniff_json,
-    },
-    Sniffer {
-        kind: ArtifactKind::Sockets,
-        sniff: crate::parse::listeners::sniff,
-    },
-    Sniffer {
-        kind: ArtifactKind::IpAddr,
-        sniff: crate::parse::netaddr::sniff_ip_addr,
-    },
-    Sniffer {
-        kind: ArtifactKind::Ifconfig,
-        sniff: crate::parse::netaddr::sniff_ifconfig,
-    },
-    Sniffer {
-        kind: ArtifactKind::Hosts,
-        sniff: crate::parse::netaddr::sniff_hosts,
-    },
-    Sniffer {
-        kind: ArtifactKind::ResolvConf,
-        sniff: crate::parse::netaddr::sniff_resolv_conf,
-    },
-    Sniffer {
-        kind: ArtifactKind::Fail2banLog,
-        sniff: crate::parse::fail2ban::sniff,
-    },
-    Sniffer {
-        kind: ArtifactKind::KnownHosts,
-        sniff: crate::parse::known_hosts::sniff,
-    },
-    Sniffer {
-        kind: ArtifactKind::Dmesg,
-        sniff: crate::parse::kernel::sniff,
-    },
-    Sniffer {
-        kind: ArtifactKind::Top,
-        sniff: crate::parse::top::sniff,
-    },
-    Sniffer {
-        kind: ArtifactKind::Ps,
-        sniff: crate::parse::ps::sniff,
-    },
-    Sniffer {
-        kind: ArtifactKind::Free,
-        sniff: crate::parse::memory::sniff_free,
-    },
-    Sniffer {
-        kind: ArtifactKind::Meminfo,
-        sniff: crate::parse::memory::sniff_meminfo,
-    },
-    Sniffer {
-        kind: ArtifactKind::Loadavg,
-        sniff: crate::parse::memory::sniff_loadavg,
-    },
-    Sniffer {
-        kind: ArtifactKind::DfInodes,
-        sniff: crate::parse::disk::sniff_inodes,
-    },
-    Sniffer {
-        kind: ArtifactKind::Df,
-        sniff: crate::parse::disk::sniff,
-    },
-    Sniffer {
-        kind: ArtifactKind::Vmstat,
-        sniff: crate::parse::vmstat::sniff,
-    },
-    Sniffer {
-        kind: ArtifactKind::SshClient,
-        sniff: crate::parse::ssh_client::sniff,
-    },
-    Sniffer {
-        kind: ArtifactKind::JournalText,
-        sniff: crate::parse::journal::sniff_text,
-    },
-    Sniffer {
-        kind: ArtifactKind::Syslog,
-        sniff: crate::parse::syslog::sniff,
-    },
+    (ArtifactKind::JournalExport, |h| {
+        bool_score(journal::sniff_export(h.as_bytes()))
+    }),
+    (ArtifactKind::JournalJson, |h| {
+        bool_score(journal::sniff_json(h))
+    }),
+    (ArtifactKind::SshdEffective, sshd_config::sniff_sshd_t),
+    (ArtifactKind::SshdConfig, sshd_config::sniff_sshd_config),
+    (ArtifactKind::SystemctlStatus, systemctl::sniff),
+    (ArtifactKind::SystemctlShow, systemctl::sniff_show),
+    (ArtifactKind::SystemctlUnits, systemctl::sniff_list_units),
+    (ArtifactKind::JournalBoots, journal::sniff_boots),
+    (ArtifactKind::Passwd, |h| {
+        accounts_score(h, AccountsKind::Passwd)
+    }),
+    (ArtifactKind::Group, |h| {
+        accounts_score(h, AccountsKind::Group)
+    }),
+    (ArtifactKind::Shadow, |h| {
+        accounts_score(h, AccountsKind::Shadow)
+    }),
+    (ArtifactKind::Stat, |h| if is_stat(h) { 0.95 } else { 0.0 }),
+    (ArtifactKind::Listing, |h| {
+        if is_stat(h) {
+            0.0
+        } else {
+            listing::sniff(h)
+        }
+    }),
+    (ArtifactKind::Timedatectl, |h| {
+        clock_score(h, ClockKind::Timedatectl)
+    }),
+    (ArtifactKind::Date, |h| clock_score(h, ClockKind::Date)),
+    (ArtifactKind::Uptime, |h| clock_score(h, ClockKind::Uptime)),
+    (ArtifactKind::Hostnamectl, |h| {
+        clock_score(h, ClockKind::Hostnamectl)
+    }),
+    (ArtifactKind::UfwStatus, ufw::sniff),
+    (ArtifactKind::UfwRules, ufw::sniff_user_rules),
+    (ArtifactKind::UfwConfig, |h| {
+        ufw::sniff_default(h).max(ufw::sniff_app_profile(h))
+    }),
+    (ArtifactKind::Firewalld, firewalld::sniff),
+    (ArtifactKind::FirewalldXml, firewalld::sniff_zone_xml),
+    (ArtifactKind::IptablesSave, iptables::sniff_save),
+    (ArtifactKind::IptablesList, iptables::sniff_list),
+    (ArtifactKind::Nft, nft::sniff),
+    (ArtifactKind::NftJson, nft::sniff_json),
+    (ArtifactKind::Sockets, listeners::sniff),
+    (ArtifactKind::IpAddr, netaddr::sniff_ip_addr),
+    (ArtifactKind::Ifconfig, netaddr::sniff_ifconfig),
+    (ArtifactKind::Hosts, netaddr::sniff_hosts),
+    (ArtifactKind::ResolvConf, netaddr::sniff_resolv_conf),
+    (ArtifactKind::Fail2banLog, fail2ban::sniff),
+    (ArtifactKind::KnownHosts, known_hosts::sniff),
+    (ArtifactKind::Dmesg, kernel::sniff),
+    (ArtifactKind::Top, top::sniff),
+    (ArtifactKind::Ps, ps::sniff),
+    (ArtifactKind::Free, memory::sniff_free),
+    (ArtifactKind::Meminfo, memory::sniff_meminfo),
+    (ArtifactKind::Loadavg, memory::sniff_loadavg),
+    (ArtifactKind::DfInodes, disk::sniff_inodes),
+    (ArtifactKind::Df, disk::sniff),
+    (ArtifactKind::Vmstat, vmstat::sniff),
+    (ArtifactKind::SshClient, ssh_client::sniff),
+    (ArtifactKind::JournalText, journal::sniff_text),
+    (ArtifactKind::Syslog, syslog::sniff),
 ];
 
 fn accounts_score(head: &str, want: AccountsKind) -> f32 {
@@ -696,13 +575,16 @@ const CONFIDENT: f32 = 0.6;
 
 fn kind_of(head: &str, location: &Location) -> ArtifactKind {
     let by_path = kind_by_path(location);
-    let best = SNIFFERS.iter().map(|s| (s.kind, (s.sniff)(head))).fold(
-        None::<(ArtifactKind, f32)>,
-        |best, (kind, score)| match best {
-            Some((_, b)) if b >= score => best,
-            _ => Some((kind, score)),
-        },
-    );
+    let best = SNIFFERS
+        .iter()
+        .map(|(kind, sniff)| (*kind, sniff(head)))
+        .fold(
+            None::<(ArtifactKind, f32)>,
+            |best, (kind, score)| match best {
+                Some((_, b)) if b >= score => best,
+                _ => Some((kind, score)),
+            },
+        );
     match (by_path, best) {
         // Text logs may be syslog or journal text; content tells which.
         (Some(ArtifactKind::Syslog), Some((ArtifactKind::JournalText, s))) if s >= CONFIDENT => {
