@@ -1,5 +1,9 @@
 //! Small text helpers shared by stages that have nothing else in common.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 /// Levenshtein distance: how many single-character edits turn `a` into `b`. Used to suggest
 /// what a user meant (an account name, an sshd keyword) from a typo.
 pub fn edit_distance(a: &str, b: &str) -> usize {
@@ -62,6 +66,17 @@ pub fn words_with_offsets(line: &str) -> Vec<(usize, &str)> {
     out
 }
 
+/// Whether a line of a pasted terminal transcript is a shell prompt (`root@web01:~# ss -tlnp`,
+/// `[root@web01 ~]# ip addr`, `$ systemctl status sshd`) rather than command output. Parsers
+/// whose output can itself start with `#` or `$` keep a stricter test of their own.
+pub fn is_shell_prompt(line: &str) -> bool {
+    static PROMPT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(?:[\w.-]+@[\w.-]+(?::\S*)?\s?[#$%>]|\[[^\]]*\][#$]|[#$] )")
+            .expect("valid regex")
+    });
+    PROMPT.is_match(line)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,6 +88,28 @@ mod tests {
         assert_eq!(edit_distance("bob", "alice"), 5);
         assert_eq!(edit_distance("", "ab"), 2);
         assert_eq!(edit_distance("permitrootlogn", "permitrootlogin"), 1);
+    }
+
+    #[test]
+    fn shell_prompts_are_told_from_output() {
+        for line in [
+            "root@web01:~# ss -tlnp",
+            "admin@db-2.example.com:/etc$ ip addr",
+            "[root@web01 ~]# systemctl status sshd",
+            "$ netstat -tlnp",
+            "# ip -br addr",
+        ] {
+            assert!(is_shell_prompt(line), "{line}");
+        }
+        for line in [
+            "tcp   LISTEN 0  128  0.0.0.0:22  0.0.0.0:*",
+            "#PermitRootLogin yes",
+            "   Active: active (running) since Mon 2026-11-23 10:00:00 UTC",
+            "2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500",
+            "$HOME is not a prompt",
+        ] {
+            assert!(!is_shell_prompt(line), "{line}");
+        }
     }
 
     #[test]

@@ -40,6 +40,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::model::Diagnostic;
+use crate::util::is_shell_prompt;
 use crate::util::words_with_offsets as fields;
 
 /// The protocol column as the tool printed it. `ss` prints `tcp` for both families (the
@@ -353,10 +354,6 @@ impl SocketTable for [Socket] {
     }
 }
 
-static PROMPT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:[\w.-]+@[\w.-]+(?::\S*)?\s?[#$%>]|\[[^\]]*\][#$]|[#$] )").expect("valid regex")
-});
-
 /// netstat `-o`'s last column: `off (0.00/0/0)`, `keepalive (9.55/0/0)`.
 static TIMER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\s+(?:off|on|keepalive|timewait|probe|unkn-\d+)\s+\([^()]*\)\s*$")
@@ -669,7 +666,7 @@ impl Reader<'_> {
         if t.is_empty() {
             return;
         }
-        if PROMPT.is_match(text) {
+        if is_shell_prompt(text) {
             self.diags.push(
                 Diagnostic::info("unrecognised line (a shell prompt?) skipped").at_line(line),
             );
@@ -799,7 +796,7 @@ pub fn sniff(head: &str) -> f32 {
     let mut seen = 0;
     for l in head.lines().take(40) {
         let t = l.trim();
-        if t.is_empty() || PROMPT.is_match(l) {
+        if t.is_empty() || is_shell_prompt(l) {
             continue;
         }
         if t.starts_with("Active Internet connections") {

@@ -33,6 +33,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::model::Diagnostic;
+use crate::util::is_shell_prompt;
 
 /// One address on an interface.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,10 +105,6 @@ impl Interface {
 pub fn find_address(ifaces: &[Interface], ip: IpAddr) -> Option<(&Interface, &IfAddr)> {
     ifaces.iter().find_map(|i| i.address(ip).map(|a| (i, a)))
 }
-
-static PROMPT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:[\w.-]+@[\w.-]+(?::\S*)?\s?[#$%>]|\[[^\]]*\][#$]|[#$] )").expect("valid regex")
-});
 
 /// `2: eth0@if7: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 ...`
 static IP_HEADER: LazyLock<Regex> = LazyLock::new(|| {
@@ -223,7 +220,7 @@ pub fn parse_ip_addr(text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Interface> 
         if t.is_empty() {
             continue;
         }
-        if PROMPT.is_match(l) {
+        if is_shell_prompt(l) {
             note_prompt(diags, line);
         } else if let Some(c) = IP_HEADER.captures(l) {
             let mut iface = Interface::new(c[1].parse().ok(), &c[2], line);
@@ -366,7 +363,7 @@ pub fn parse_ifconfig(text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Interface>
         if t.is_empty() {
             continue;
         }
-        if PROMPT.is_match(l) {
+        if is_shell_prompt(l) {
             note_prompt(diags, line);
         } else if let Some(c) = IFC_NEW.captures(l) {
             let mut iface = Interface::new(None, &c[1], line);
@@ -546,7 +543,7 @@ pub fn parse_resolv_conf(text: &str, diags: &mut Vec<Diagnostic>) -> ResolvConf 
                 }
             })),
             "sortlist" => {}
-            _ if PROMPT.is_match(l) => note_prompt(diags, line),
+            _ if is_shell_prompt(l) => note_prompt(diags, line),
             _ => warn(diags, line, format!("unknown resolv.conf keyword {key:?}")),
         }
     }

@@ -30,6 +30,7 @@ use regex::Regex;
 
 use crate::model::{Diagnostic, RecordTime};
 use crate::parse::clock::{parse_systemd_timestamp, SystemdTimestamp};
+use crate::util::is_shell_prompt;
 
 /// The status glyph before a unit name, which newer systemd colours by state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -526,10 +527,6 @@ static HEADER: LazyLock<Regex> =
 static PROPERTY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\s*)([A-Z][A-Za-z]*(?:[ -][A-Za-z]+)*): ?(.*)$").expect("valid regex")
 });
-static PROMPT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:[\w.-]+@[\w.-]+(?::\S*)?\s?[#$%>]|\[[^\]]*\][#$]|[#$] )").expect("valid regex")
-});
-
 /// A line after stitching: where it starts and its text.
 type Logical = (usize, String);
 
@@ -731,7 +728,7 @@ impl StatusParser<'_> {
             self.value_col = None;
             return;
         }
-        if PROMPT.is_match(text) {
+        if is_shell_prompt(text) {
             self.diags.push(
                 Diagnostic::info("unrecognised line (a shell prompt?) skipped").at_line(line_no),
             );
