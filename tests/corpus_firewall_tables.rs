@@ -123,7 +123,10 @@ fn neutron_router_namespace_save() {
     let metadata = &rs.chain("filter", "neutron-l3-agent-INPUT").unwrap().rules[1];
     assert_eq!(
         metadata.matches.last(),
-        Some(&Match::DestPort(vec![PortRange { lo: 9697, hi: 9697 }]))
+        Some(&Match::DestPort(vec![PortRange {
+            first: 9697,
+            last: 9697
+        }]))
     );
     assert_eq!(metadata.target, Target::Drop);
 }
@@ -205,7 +208,7 @@ fn ssh_accept(rs: &NftRuleset) -> bool {
                 && r.exprs.iter().any(|s| {
                     matches!(s, Statement::Match(m)
                         if matches!(m.selector, Selector::Dport(_))
-                        && m.value == Value::Ports(PortRange { lo: 22, hi: 22 }))
+                        && m.value == Value::Ports(PortRange { first: 22, last: 22 }))
                 })
         })
     })

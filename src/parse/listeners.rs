@@ -40,6 +40,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::model::Diagnostic;
+use crate::parse::inet::service_port;
 use crate::util::is_shell_prompt;
 use crate::util::words_with_offsets as fields;
 
@@ -191,43 +192,6 @@ impl Endpoint {
             (None, None) => self.is_wildcard(),
         }
     }
-}
-
-/// Well-known service names `ss` and `netstat` print without `-n`.
-fn service_port(name: &str) -> Option<u16> {
-    Some(match name {
-        "ssh" => 22,
-        "ftp" => 21,
-        "telnet" => 23,
-        "smtp" => 25,
-        "domain" => 53,
-        "bootps" => 67,
-        "bootpc" => 68,
-        "http" | "www" => 80,
-        "sunrpc" => 111,
-        "ntp" => 123,
-        "netbios-ssn" => 139,
-        "imap" | "imap2" => 143,
-        "snmp" => 161,
-        "ldap" => 389,
-        "https" => 443,
-        "microsoft-ds" => 445,
-        "syslog" => 514,
-        "submission" => 587,
-        "ipp" => 631,
-        "ldaps" => 636,
-        "rsync" => 873,
-        "imaps" => 993,
-        "pop3s" => 995,
-        "nfs" => 2049,
-        "gpsd" => 2947,
-        "mysql" => 3306,
-        "ms-wbt-server" => 3389,
-        "postgresql" => 5432,
-        "x11" => 6000,
-        "http-alt" | "webcache" => 8080,
-        _ => return None,
-    })
 }
 
 /// Splits `host` into address text and scope: `[fe80::1%eth0]`, `[fe80::1]%eth0`,

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod disk;
 pub mod fail2ban;
 pub mod firewall;
+pub mod inet;
 pub mod journal;
 pub mod kernel;
 pub mod known_hosts;

@@ -300,8 +300,7 @@ fn mask_prefix(mask: &str) -> Option<u8> {
         Some(hex) => u32::from_str_radix(hex, 16).ok()?,
         None => u32::from(mask.parse::<std::net::Ipv4Addr>().ok()?),
     };
-    let ones = bits.leading_ones();
-    (bits.checked_shl(ones).unwrap_or(0) == 0).then_some(ones as u8)
+    crate::parse::inet::mask_prefix(IpAddr::V4(bits.into()))
 }
 
 /// The value after `key` in ifconfig's `key value` or `key:value` spellings.

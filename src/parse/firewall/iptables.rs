@@ -34,6 +34,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::model::Diagnostic;
+pub use crate::parse::inet::{service_port, Cidr, PortRange};
 use crate::util::words_with_offsets as fields;
 
 /// Which address family the dump is for: `iptables` or `ip6tables`.
@@ -71,115 +72,6 @@ pub struct Counters {
     pub packets: u64,
     pub bytes: u64,
     pub approximate: bool,
-}
-
-/// An address with its prefix length; a bare address is a host route.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cidr {
-    pub addr: IpAddr,
-    pub prefix: u8,
-}
-
-impl Cidr {
-    /// `10.0.0.0/8`, `10.0.0.1`, `fe80::/64`, and the dotted-mask `10.0.0.0/255.0.0.0`.
-    pub fn parse(s: &str) -> Option<Cidr> {
-        let (a, p) = match s.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (s, None),
-        };
-        let addr: IpAddr = a.parse().ok()?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match p {
-            None => max,
-            Some(p) => match p.parse::<u8>() {
-                Ok(n) if n <= max => n,
-                Ok(_) => return None,
-                Err(_) => mask_prefix(p.parse().ok()?)?,
-            },
-        };
-        Some(Cidr { addr, prefix })
-    }
-
-    /// True for `0.0.0.0/0` and `::/0`, which listings print for "any address".
-    pub fn is_any(&self) -> bool {
-        self.prefix == 0
-    }
-
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.addr, ip) {
-            (IpAddr::V4(n), IpAddr::V4(a)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u32::from(n) & mask == u32::from(a) & mask
-            }
-            (IpAddr::V6(n), IpAddr::V6(a)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u128::from(n) & mask == u128::from(a) & mask
-            }
-            _ => false,
-        }
-    }
-}
-
-/// The prefix length of a contiguous netmask; `None` for a non-contiguous one.
-fn mask_prefix(mask: IpAddr) -> Option<u8> {
-    let (bits, ones) = match mask {
-        IpAddr::V4(m) => (u128::from(u32::from(m)) << 96, u32::from(m).count_ones()),
-        IpAddr::V6(m) => (u128::from(m), u128::from(m).count_ones()),
-    };
-    let contiguous = bits.leading_ones() == ones;
-    contiguous.then_some(ones as u8)
-}
-
-/// An inclusive port range; a single port has `lo == hi`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PortRange {
-    pub lo: u16,
-    pub hi: u16,
-}
-
-impl PortRange {
-    pub fn contains(&self, port: u16) -> bool {
-        self.lo <= port && port <= self.hi
-    }
-
-    /// `22`, `ssh`, `1024:65535`, `:1023`, `1024:`, and with `-` as nft writes ranges.
-    pub fn parse(s: &str) -> Option<PortRange> {
-        let one = |p: &str| p.parse::<u16>().ok().or_else(|| service_port(p));
-        if let Some((a, b)) = s.split_once(':').or_else(|| s.split_once('-')) {
-            let lo = if a.is_empty() { 0 } else { one(a)? };
-            let hi = if b.is_empty() { u16::MAX } else { one(b)? };
-            return (lo <= hi).then_some(PortRange { lo, hi });
-        }
-        let p = one(s)?;
-        Some(PortRange { lo: p, hi: p })
-    }
-
-    fn parse_list(s: &str) -> Option<Vec<PortRange>> {
-        s.split(',').map(PortRange::parse).collect()
-    }
-}
-
-/// The port of a service name rules commonly use instead of a number.
-pub fn service_port(name: &str) -> Option<u16> {
-    Some(match name {
-        "ssh" => 22,
-        "ftp" => 21,
-        "telnet" => 23,
-        "smtp" => 25,
-        "domain" => 53,
-        "bootps" => 67,
-        "bootpc" => 68,
-        "http" | "www" => 80,
-        "ntp" => 123,
-        "https" => 443,
-        "submission" => 587,
-        "mysql" => 3306,
-        _ => return None,
-    })
 }
 
 /// The time unit of a rate limit.
@@ -2120,8 +2012,14 @@ COMMIT
                 &[
                     Match::Protocol(Proto::Tcp),
                     Match::DestPort(vec![
-                        PortRange { lo: 22, hi: 22 },
-                        PortRange { lo: 2222, hi: 2222 },
+                        PortRange {
+                            first: 22,
+                            last: 22,
+                        },
+                        PortRange {
+                            first: 2222,
+                            last: 2222,
+                        },
                     ]),
                 ],
                 Target::Jump("f2b-sshd".into()),
@@ -2131,7 +2029,10 @@ COMMIT
                 12,
                 &[
                     Match::Protocol(Proto::Tcp),
-                    Match::DestPort(vec![PortRange { lo: 22, hi: 22 }]),
+                    Match::DestPort(vec![PortRange {
+                        first: 22,
+                        last: 22,
+                    }]),
                     Match::ConnState(vec![CtState::New]),
                     Match::Recent {
                         name: Some("SSH".into()),
@@ -2346,7 +2247,10 @@ root@web01:~#
         }));
         assert!(input.rules[6]
             .matches
-            .contains(&Match::DestPort(vec![PortRange { lo: 2200, hi: 2200 }])));
+            .contains(&Match::DestPort(vec![PortRange {
+                first: 2200,
+                last: 2200
+            }])));
         let f2b = rs.chain("filter", "f2b-sshd").unwrap();
         assert_eq!(f2b.references, Some(1));
         assert_eq!(
@@ -2379,28 +2283,7 @@ root@web01:~#
     }
 
     #[test]
-    fn helpers() {
-        let cases = [
-            ("10.0.0.0/8", "10.200.1.1", true),
-            ("10.0.0.0/255.0.0.0", "11.0.0.1", false),
-            ("0.0.0.0/0", "192.0.2.1", true),
-            ("2001:db8::/32", "2001:db8::1", true),
-            ("192.0.2.1", "192.0.2.1", true),
-        ];
-        for (c, ip, want) in cases {
-            assert_eq!(
-                Cidr::parse(c).unwrap().contains(ip.parse().unwrap()),
-                want,
-                "{c}"
-            );
-        }
-        assert_eq!(Cidr::parse("10.0.0.0/33"), None);
-        assert_eq!(
-            PortRange::parse(":1023"),
-            Some(PortRange { lo: 0, hi: 1023 })
-        );
-        assert_eq!(PortRange::parse("ssh"), Some(PortRange { lo: 22, hi: 22 }));
-        assert_eq!(PortRange::parse("90:80"), None);
+    fn counters_and_sniffers() {
         assert_eq!(count("9501K"), Some((9_501_000, true)));
         assert!(sniff_save(SAVE) > 0.9);
         assert!(sniff_list(LIST) > 0.9);

@@ -1587,7 +1587,7 @@ fn json_value(sel: &Selector, j: &Json) -> Value {
     match j {
         Json::Number(n) => match (sel, n.as_u64()) {
             (Selector::Sport(_) | Selector::Dport(_), Some(p)) => match u16::try_from(p) {
-                Ok(p) => Value::Ports(PortRange { lo: p, hi: p }),
+                Ok(p) => Value::Ports(PortRange { first: p, last: p }),
                 Err(_) => Value::Num(p),
             },
             (_, Some(v)) => Value::Num(v),
@@ -1824,7 +1824,7 @@ table ip nat {
         let mut d = Vec::new();
         let rs = parse(TEXT, &mut d);
         let r = rules(&rs);
-        let p = |n| Value::Ports(PortRange { lo: n, hi: n });
+        let p = |n| Value::Ports(PortRange { first: n, last: n });
         type Case = (usize, usize, Option<u64>, Vec<Statement>, Option<Verdict>);
         let cases: Vec<Case> = vec![
             (
@@ -2035,8 +2035,14 @@ table ip nat {
                 Selector::Dport(L4::Tcp),
                 Op::Eq,
                 Value::Set(vec![
-                    Value::Ports(PortRange { lo: 22, hi: 22 }),
-                    Value::Ports(PortRange { lo: 2200, hi: 2299 })
+                    Value::Ports(PortRange {
+                        first: 22,
+                        last: 22
+                    }),
+                    Value::Ports(PortRange {
+                        first: 2200,
+                        last: 2299
+                    })
                 ])
             )
         );
