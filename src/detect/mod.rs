@@ -181,29 +181,19 @@ fn detect_with<'b>(
     let location = layout.locate(path);
     let text = String::from_utf8_lossy(data);
     let mtime = mtime.and_then(|s| DateTime::<Utc>::from_timestamp(s, 0));
-    if looks_binary(data) {
+    let kind = if looks_binary(data) {
         let kind = binary_kind(data, &location);
         if kind == ArtifactKind::Binary {
             diags.push(Diagnostic::info("binary member skipped").at_path(path.clone()));
         }
-        return vec![Artifact {
-            path: path.clone(),
-            line_offset: 0,
-            system_path: location.system_path,
-            command: location.command,
-            kind,
-            section: None,
-            bytes: Cow::Borrowed(data),
-            text,
-            mtime,
-        }];
-    }
-    if supportconfig::is_supportconfig(head(&text)) {
+        kind
+    } else if supportconfig::is_supportconfig(head(&text)) {
         let mut out = Vec::new();
         split_supportconfig(path, &text, mtime, &mut out);
         return out;
-    }
-    let kind = kind_of(head(&text), &location);
+    } else {
+        kind_of(head(&text), &location)
+    };
     vec![Artifact {
         path: path.clone(),
         line_offset: 0,
