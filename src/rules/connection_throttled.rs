@@ -46,7 +46,9 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
         .iter()
         .filter(|e| e.kind == EventKind::MaxStartupsDrop)
         .collect();
-    let penalties = drops
+    // sshd logs a drop caused by PerSourcePenalties with a `penalty:` reason; the rest are
+    // MaxStartups drops.
+    let penalty_drops = drops
         .iter()
         .filter(|e| {
             e.fields
@@ -54,7 +56,8 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
                 .as_deref()
                 .is_some_and(|r| r.starts_with("penalty"))
         })
-        .count()
+        .count();
+    let penalties = penalty_drops
         + events
             .iter()
             .filter(|e| e.kind == EventKind::SourcePenalised)
@@ -63,16 +66,7 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
         .iter()
         .filter(|e| e.kind == EventKind::LoginGraceTimeout)
         .count();
-    let maxstartups = drops.len()
-        - drops
-            .iter()
-            .filter(|e| {
-                e.fields
-                    .reason
-                    .as_deref()
-                    .is_some_and(|r| r.starts_with("penalty"))
-            })
-            .count();
+    let maxstartups = drops.len() - penalty_drops;
     // A few grace timeouts are scanners that connect and wait; they refuse nobody.
     if maxstartups == 0 && penalties == 0 && timeouts < 5 {
         return Vec::new();
