@@ -39,35 +39,17 @@ fn every_sample_gives_its_top_finding_with_its_evidence() {
     check(&expected);
 }
 
-/// The network-path samples, for every finding id that has a rule; the others are listed
-/// so a missing rule shows in the test output rather than passing unseen.
+/// The network-path samples: firewalls, bans, ports, addresses, host keys, resolution.
 #[test]
-fn network_samples_give_their_top_finding_where_a_rule_exists() {
-    let mut expected = expectations("expected-network.tsv");
-    let pending: Vec<String> = expected
-        .iter()
-        .filter(|(_, (id, _))| rootline::rules::find(id).is_none())
-        .map(|(s, (id, _))| format!("{s} ({id})"))
-        .collect();
-    expected.retain(|_, (id, _)| rootline::rules::find(id).is_some());
-    println!("network samples without a rule yet: {}", pending.join(", "));
-    assert!(
-        expected.len() >= 6,
-        "firewall, ban and host-key samples are checked"
-    );
-    // The top finding is enforced; evidence that needs the firewall evaluator (the deciding
-    // rule of the ruleset) is reported until that lands.
-    check_with(&expected, false);
+fn network_samples_give_their_top_finding_with_its_evidence() {
+    let expected = expectations("expected-network.tsv");
+    assert!(expected.len() >= 9, "a sample per network finding id");
+    check(&expected);
 }
 
 fn check(expected: &Expectations) {
-    check_with(expected, true)
-}
-
-fn check_with(expected: &Expectations, strict_evidence: bool) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
     let mut failures = Vec::new();
-    let mut pending_evidence = Vec::new();
     for (sample, (top_id, lines)) in expected {
         let analysis = match analyze(&root.join(sample), &Options::default()) {
             Ok(a) => a,
@@ -102,16 +84,10 @@ fn check_with(expected: &Expectations, strict_evidence: bool) {
                 .iter()
                 .map(|e| format!("{}:{}", e.path, e.line))
                 .collect();
-            let message = format!("{sample}: {top_id} does not cite {path}:{line}; cites {got:?}");
-            if strict_evidence {
-                failures.push(message);
-            } else {
-                pending_evidence.push(message);
-            }
+            failures.push(format!(
+                "{sample}: {top_id} does not cite {path}:{line}; cites {got:?}"
+            ));
         }
-    }
-    for p in &pending_evidence {
-        println!("evidence not yet cited: {p}");
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }

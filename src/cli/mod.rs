@@ -2,6 +2,7 @@
 //! calls the library and prints; none of them analyses anything itself.
 
 pub mod analyze;
+pub mod firewall;
 pub mod inventory;
 pub mod rules;
 pub mod sshd_config;
@@ -34,7 +35,7 @@ pub enum Outcome {
                   folder, .zip, .tar, .tar.gz or .tar.xz) and ranks the root causes of SSH \
                   login failures, with the log and config lines that prove each, the fix, and \
                   one UTC timeline.",
-    after_help = "Examples:\n  rootline analyze sosreport-web01.tar.xz\n  rootline analyze upload.zip --user alice --client 198.51.100.23 --at \"2026-11-20 14:05\"\n  rootline analyze bundle/ --format json > report.json\n  rootline timeline bundle.tar.xz --format ndjson\n  rootline sshd-config bundle/ --user alice --addr 198.51.100.23\n  rootline rules password-auth-disabled"
+    after_help = "Examples:\n  rootline analyze sosreport-web01.tar.xz\n  rootline analyze upload.zip --user alice --client 198.51.100.23 --at \"2026-11-20 14:05\"\n  rootline analyze bundle/ --format json > report.json\n  rootline timeline bundle.tar.xz --format ndjson\n  rootline sshd-config bundle/ --user alice --addr 198.51.100.23\n  rootline firewall bundle.tar.xz --from 198.51.100.23\n  rootline rules password-auth-disabled"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -49,6 +50,9 @@ pub enum Command {
     Timeline(timeline::TimelineArgs),
     /// Each member of the bundle: detected kind, lines, recognised lines, events.
     Inventory(inventory::InventoryArgs),
+    /// What the host firewall does with a new SSH connection from an address: the verdict,
+    /// the deciding rule (file:line) and the path through the chains.
+    Firewall(firewall::FirewallArgs),
     /// The effective sshd configuration for a user and client address, with file:line.
     #[command(name = "sshd-config")]
     SshdConfig(sshd_config::SshdConfigArgs),
@@ -136,6 +140,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Analyze(a) => analyze::run(&a),
         Command::Timeline(a) => timeline::run(&a),
         Command::Inventory(a) => inventory::run(&a),
+        Command::Firewall(a) => firewall::run(&a),
         Command::SshdConfig(a) => sshd_config::run(&a),
         Command::Rules(a) => rules::run(&a),
     }

@@ -3,6 +3,7 @@
 //! connection, whether an account exists, what mode a file has, what state a unit was in.
 //! Rules never read artifacts directly, so a fact has one source of truth.
 
+pub mod firewall;
 pub mod sshd_config;
 pub mod system;
 

@@ -2,6 +2,7 @@
 //! computes anything of its own, so the text a person reads and the JSON a pipeline reads
 //! can never disagree.
 
+pub mod firewall;
 pub mod json;
 pub mod ndjson;
 pub mod text;

@@ -5,6 +5,9 @@
 
 use std::collections::BTreeMap;
 
+use std::net::IpAddr;
+
+use crate::facts::firewall::{self, Decision, Firewall, Overall, Verdict};
 use crate::finding::{Evidence, Finding};
 use crate::model::{Event, EventKind, Severity};
 
@@ -36,7 +39,7 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
         }
     }
     if by_source.is_empty() {
-        return Vec::new();
+        return from_ruleset(ctx);
     }
     // A real client retries its SYN several times before giving up; an internet scanner
     // sends one. Without a hint, single dropped packets from outside are the firewall
@@ -50,6 +53,58 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
         .into_iter()
         .map(|(addr, events)| finding_for(ctx, addr, &events))
         .collect()
+}
+
+/// Without kernel log lines, the ruleset alone can prove the block: for the client the
+/// user named, or for every client when the user's ssh could not connect at all.
+fn from_ruleset(ctx: &RuleContext) -> Vec<Finding> {
+    let client: Option<IpAddr> = match ctx.hints.client.as_deref() {
+        Some(c) => match c.parse() {
+            Ok(ip) => Some(ip),
+            Err(_) => return Vec::new(),
+        },
+        None if !common::client_connect_failures(ctx).is_empty() => None,
+        None => return Vec::new(),
+    };
+    let Some(check) = firewall::check(ctx.facts, client, None, None) else {
+        return Vec::new();
+    };
+    if check.overall != Overall::Blocked {
+        return Vec::new();
+    }
+    let mut f = common::finding(&RULE, String::new());
+    let blocking: Vec<&Verdict> = check.verdicts.iter().filter(|v| v.denies()).collect();
+    for v in &blocking {
+        add_ruleset_lines(&mut f, v);
+    }
+    for e in common::client_connect_failures(ctx) {
+        f.evidence
+            .push(Evidence::from_event(e).with_note("what the client saw"));
+    }
+    let who = client.map_or_else(|| "any client".to_owned(), |c| c.to_string());
+    if let Some(c) = client {
+        f.subjects.addresses.insert(c.to_string());
+    }
+    f.subjects.ports.insert(check.port);
+    let Some(decisive) = decisive(&blocking) else {
+        return Vec::new();
+    };
+    let tool = tool_of(decisive.firewall);
+    f.summary = format!(
+        "The {} ruleset {} new connections from {who} to port {} ({}); no kernel log line shows the drops, so this rests on the ruleset alone.",
+        tool.name(),
+        match decisive.decision() {
+            Some(Decision::Reject) => "rejects",
+            _ => "drops",
+        },
+        check.port,
+        decisive.source,
+    );
+    f.confidence = 0.8;
+    let client = client.map(|c| c.to_string());
+    let zone = firewall::firewalld::deciding_zone(decisive);
+    f.remediation = remediation(tool, client.as_deref(), check.port, zone.as_deref());
+    vec![finish(f, 16)]
 }
 
 fn ssh_ports(ctx: &RuleContext) -> Vec<u16> {
@@ -77,33 +132,101 @@ fn finding_for(ctx: &RuleContext, addr: &str, events: &[&Event]) -> Finding {
             .push(Evidence::from_event(e).with_note("a change to the firewall"));
     }
     let prefix = events[0].fields.reason.clone().unwrap_or_default();
-    let tool = firewall_of(&prefix, ctx);
-    f.evidence.extend(ruleset_evidence(ctx, tool));
+    let mut tool = firewall_of(&prefix, ctx);
+    let mut zone = None;
     let port = events[0].fields.local_port.unwrap_or(22);
+    let check = addr
+        .parse()
+        .ok()
+        .and_then(|ip| firewall::check(ctx.facts, Some(ip), Some(port), None));
+    let mut ruleset_note = String::new();
+    f.confidence = 0.95;
+    match &check {
+        Some(check) if check.overall == Overall::Blocked => {
+            let blocking: Vec<&Verdict> = check.verdicts.iter().filter(|v| v.denies()).collect();
+            for v in &blocking {
+                add_ruleset_lines(&mut f, v);
+            }
+            if let Some(decisive) = decisive(&blocking) {
+                tool = tool_of(decisive.firewall);
+                zone = firewall::firewalld::deciding_zone(decisive);
+            }
+        }
+        // The kernel dropped the packets, yet the ruleset in the bundle lets them through:
+        // the rules changed after the drops, or the dump is not the one that was loaded.
+        Some(check) if check.overall == Overall::Accept => {
+            ruleset_note = " The ruleset in the bundle now accepts them, so it changed after these drops or is not the one that was loaded.".to_owned();
+            f.confidence = 0.7;
+        }
+        _ => f.evidence.extend(ruleset_evidence(ctx, tool)),
+    }
     f.subjects.addresses.insert(addr.to_owned());
     f.subjects.ports.insert(port);
     f.summary = format!(
-        "The {} firewall dropped or rejected {} new connection(s) from {addr} to port {port} (logged as \"{prefix}\"); sshd never saw them.",
+        "The {} firewall dropped or rejected {} new connection(s) from {addr} to port {port} (logged as \"{prefix}\"); sshd never saw them.{ruleset_note}",
         tool.name(),
         events.len()
     );
-    f.confidence = 0.95;
-    f.remediation = match tool {
+    f.remediation = remediation(tool, Some(addr), port, zone.as_deref());
+    finish(f, 20)
+}
+
+/// The deciding and nearly-applying rules of a blocking verdict. The running and the
+/// permanent listing of the same firewall often show the same lines; one copy is enough.
+fn add_ruleset_lines(f: &mut Finding, v: &Verdict) {
+    for e in v.denial_evidence() {
+        let shown = f
+            .evidence
+            .iter()
+            .any(|x| x.text == e.text && x.note == e.note);
+        if !shown {
+            f.evidence.push(e);
+        }
+    }
+}
+
+/// The verdict to fix first: the front end an administrator manages (ufw, firewalld)
+/// over the kernel tables it writes.
+fn decisive<'v>(blocking: &[&'v Verdict]) -> Option<&'v Verdict> {
+    blocking.iter().copied().min_by_key(|v| match v.firewall {
+        Firewall::Ufw | Firewall::Firewalld => 0,
+        Firewall::Nftables => 1,
+        Firewall::Iptables | Firewall::Ip6tables => 2,
+    })
+}
+
+fn tool_of(firewall: Firewall) -> Tool {
+    match firewall {
+        Firewall::Ufw => Tool::Ufw,
+        Firewall::Firewalld => Tool::Firewalld,
+        Firewall::Iptables | Firewall::Ip6tables => Tool::Iptables,
+        Firewall::Nftables => Tool::Nftables,
+    }
+}
+
+/// The commands that open the port for `addr` (or for everyone) in `tool`.
+fn remediation(tool: Tool, addr: Option<&str>, port: u16, zone: Option<&str>) -> Vec<String> {
+    let addr = addr.unwrap_or("CLIENT_ADDRESS");
+    let zone = zone.unwrap_or("public");
+    match tool {
         Tool::Ufw => vec![
             format!("sudo ufw allow from {addr} to any port {port} proto tcp"),
             "sudo ufw status numbered   # check the order: the allow must come before any deny".to_owned(),
         ],
         Tool::Firewalld => vec![
-            format!("sudo firewall-cmd --permanent --zone=public --add-rich-rule='rule family=\"ipv4\" source address=\"{addr}\" service name=\"ssh\" accept'"),
-            "or, for everyone: sudo firewall-cmd --permanent --add-service=ssh".to_owned(),
+            format!("sudo firewall-cmd --permanent --zone={zone} --add-rich-rule='rule family=\"ipv4\" source address=\"{addr}\" port port=\"{port}\" protocol=\"tcp\" accept'"),
+            format!("or, for everyone: sudo firewall-cmd --permanent --zone={zone} --add-port={port}/tcp"),
             "sudo firewall-cmd --reload".to_owned(),
+        ],
+        Tool::Nftables => vec![
+            format!("sudo nft insert rule inet filter input ip saddr {addr} tcp dport {port} ct state new accept   # use the table and chain named in the evidence"),
+            "Make it persistent in /etc/nftables.conf (or /etc/sysconfig/nftables.conf)".to_owned(),
         ],
         Tool::Iptables | Tool::Unknown => vec![
             format!("sudo iptables -I INPUT -p tcp -s {addr} --dport {port} -m conntrack --ctstate NEW -j ACCEPT"),
             "Make it persistent in the tool that loads the rules (iptables-save > /etc/sysconfig/iptables, netfilter-persistent save, or the nftables config)".to_owned(),
         ],
-    };
-    finish(f, 16)
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -111,6 +234,7 @@ enum Tool {
     Ufw,
     Firewalld,
     Iptables,
+    Nftables,
     Unknown,
 }
 
@@ -119,7 +243,8 @@ impl Tool {
         match self {
             Tool::Ufw => "ufw",
             Tool::Firewalld => "firewalld",
-            Tool::Iptables => "iptables/nftables",
+            Tool::Iptables => "iptables",
+            Tool::Nftables => "nftables",
             Tool::Unknown => "host",
         }
     }

@@ -74,6 +74,7 @@ fn finding_for(ctx: &RuleContext, addr: &str, bans: &[&Event]) -> Option<Finding
         cite(&mut f, e);
     }
     f.evidence.extend(still_listed);
+    f.evidence.extend(firewall_entry(ctx, addr));
     for e in common::client_connect_failures(ctx) {
         f.evidence
             .push(Evidence::from_event(e).with_note("what the client saw"));
@@ -134,6 +135,38 @@ fn last_unban(ctx: &RuleContext, addr: &str) -> Option<chrono::DateTime<chrono::
         .filter(|u| u.fields.addr.as_deref() == Some(addr))
         .filter_map(|u| u.time)
         .max()
+}
+
+/// The firewall rule that enforces the ban (a `f2b-` chain entry or set lookup), found by
+/// walking the bundle's rulesets for a connection from the banned address.
+fn firewall_entry(ctx: &RuleContext, addr: &str) -> Vec<Evidence> {
+    let Ok(ip) = addr.parse() else {
+        return Vec::new();
+    };
+    let Some(check) = crate::facts::firewall::check(ctx.facts, Some(ip), None, None) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Evidence> = Vec::new();
+    for v in check.verdicts.iter().filter(|v| v.denies()) {
+        for o in &v.outcomes {
+            if let Some(step) = &o.decided_by {
+                if !out
+                    .iter()
+                    .any(|e| e.path == step.path && e.line == step.line)
+                {
+                    out.push(step.evidence().with_note(format!(
+                        "the firewall {} {addr} here ({})",
+                        match o.decision {
+                            crate::facts::firewall::Decision::Reject => "rejects",
+                            _ => "drops",
+                        },
+                        v.firewall.name()
+                    )));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// `Banned IP list:` entries of `fail2ban-client status` naming the address.

@@ -313,6 +313,9 @@ pub struct NftChain {
     pub hook: Option<Hook>,
     pub priority: Option<i32>,
     pub policy: Option<Verdict>,
+    /// The line that declares the policy (`... policy drop;`), which may follow the
+    /// chain's opening line.
+    pub policy_line: Option<usize>,
     pub rules: Vec<NftRule>,
     pub line: usize,
 }
@@ -413,6 +416,7 @@ fn chain_index(t: &mut NftTable, name: &str, line: usize) -> usize {
         hook: None,
         priority: None,
         policy: None,
+        policy_line: None,
         rules: Vec::new(),
         line,
     });
@@ -775,6 +779,7 @@ fn base_chain(ch: &mut NftChain, toks: &[Tok], n: usize, diags: &mut Vec<Diagnos
             }
             ["policy", p] => {
                 ch.policy = Verdict::simple(p);
+                ch.policy_line = Some(n);
                 if ch.policy.is_none() {
                     diags.push(Diagnostic::warning(format!("unknown policy {p}")).at_line(n));
                 }
@@ -1464,6 +1469,7 @@ fn json_chain(rs: &mut NftRuleset, body: &Json, n: usize) {
         .get("policy")
         .and_then(Json::as_str)
         .and_then(Verdict::simple);
+    ch.policy_line = ch.policy.as_ref().map(|_| n);
 }
 
 fn json_rule(

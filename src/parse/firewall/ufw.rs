@@ -248,12 +248,14 @@ impl UfwRule {
             None | Some(Proto::Tcp) => Match::Yes,
             Some(_) => Match::No,
         };
+        // `ufw status verbose` prints an application rule's ports beside its name
+        // (`139,445/tcp (Samba)`); those are the ports, whatever the profiles say.
         let dport = match &self.to.app {
-            Some(app) => match profiles.get(app) {
+            Some(app) if self.to.ports == PortSpec::Any => match profiles.get(app) {
                 Some(ports) => bool_match(ports.iter().any(|p| p.covers_tcp(port))),
                 None => Match::Maybe,
             },
-            None => bool_match(self.to.ports.contains(port)),
+            _ => bool_match(self.to.ports.contains(port)),
         };
         // A client's source port is ephemeral, so a source-port rule only sometimes matches.
         let sport = if self.from.app.is_some() || self.from.ports != PortSpec::Any {

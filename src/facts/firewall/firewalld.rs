@@ -1,0 +1,544 @@
+//! firewalld as it decides a new connection: the zone is chosen by the client's source
+//! address first, then by the interface the packet arrives on, else the default zone. In
+//! the zone, rich rules with a negative priority come first, then deny rich rules, then
+//! allow rich rules and the zone's services and ports, then rich rules with a positive
+//! priority, and last the zone's target (`default` rejects). When the bundle does not tell
+//! which zone applies (several interfaces, sources given as ipsets), each candidate zone is
+//! a branch of the walk.
+
+use std::sync::Arc;
+
+use crate::facts::Facts;
+use crate::model::Location;
+use crate::parse::firewall::firewalld::{
+    Element, FirewalldState, Opening, RichAction, RichAddr, RichRule, ServiceTable, Source, Zone,
+    ZoneTarget,
+};
+use crate::parse::firewall::ufw::{AddrSpec, Match};
+
+use super::engine::{self, Effect, Graph};
+use super::{destination_test, interface_test, Decision, Firewall, Probe, Step, Test, Verdict};
+
+/// A zone and the member it was read from.
+struct ZoneRef<'a> {
+    zone: &'a Zone,
+    path: Arc<str>,
+    offset: usize,
+}
+
+impl ZoneRef<'_> {
+    fn location(&self, line: usize) -> Location {
+        Location::new(self.path.clone(), line + self.offset)
+    }
+
+    fn step(&self, facts: &Facts, line: usize, fallback: &str, note: impl Into<String>) -> Step {
+        let loc = self.location(line);
+        let text = super::line_text(facts, &loc, || fallback.to_owned());
+        Step::new(loc, text, note)
+    }
+}
+
+pub fn evaluate(facts: &Facts, probe: &Probe) -> Vec<Verdict> {
+    let services = ServiceTable::default();
+    let mut out: Vec<Verdict> = facts
+        .network
+        .firewalld
+        .iter()
+        .filter_map(|s| {
+            let zones: Vec<ZoneRef> = s
+                .value
+                .zones
+                .iter()
+                .map(|zone| ZoneRef {
+                    zone,
+                    path: s.path.clone(),
+                    offset: s.line_offset,
+                })
+                .collect();
+            let stopped = (!s.value.running).then(|| {
+                let line = s.value.running_line.unwrap_or(1);
+                let loc = s.location(line);
+                let text = super::line_text(facts, &loc, || "FirewallD is not running".to_owned());
+                Step::new(
+                    loc,
+                    text,
+                    "firewalld is not running: its zones are not loaded",
+                )
+            });
+            let notes = policy_notes(&s.value);
+            verdict(
+                facts,
+                probe,
+                &services,
+                &zones,
+                stopped,
+                notes,
+                s.path.clone(),
+            )
+        })
+        .collect();
+    // Zone files are the permanent configuration; read them when no listing shows the
+    // running state.
+    if out.is_empty() && !facts.network.firewalld_zones.is_empty() {
+        let zones: Vec<ZoneRef> = facts
+            .network
+            .firewalld_zones
+            .iter()
+            .map(|z| ZoneRef {
+                zone: &z.value,
+                path: z.path.clone(),
+                offset: z.line_offset,
+            })
+            .collect();
+        let notes = vec!["from the zone files: the permanent configuration, which may differ from the running one".to_owned()];
+        let source = facts.network.firewalld_zones[0].path.clone();
+        out.extend(verdict(
+            facts, probe, &services, &zones, None, notes, source,
+        ));
+    }
+    out
+}
+
+/// The zone whose rules decided a firewalld verdict (all its outcomes agree), read back
+/// from the deciding step, which names it.
+pub fn deciding_zone(v: &Verdict) -> Option<String> {
+    if v.firewall != Firewall::Firewalld {
+        return None;
+    }
+    let mut zones = v.outcomes.iter().map(|o| {
+        let note = &o.decided_by.as_ref()?.note;
+        let (_, rest) = note.split_once(" zone ")?;
+        Some(
+            rest.split_whitespace()
+                .next()?
+                .trim_end_matches(':')
+                .to_owned(),
+        )
+    });
+    let first = zones.next()??;
+    zones
+        .all(|z| z.as_deref() == Some(first.as_str()))
+        .then_some(first)
+}
+
+fn policy_notes(state: &FirewalldState) -> Vec<String> {
+    let to_host = state.policies.iter().filter(|p| {
+        p.active
+            && p.egress_zones.iter().any(|z| z.value == "HOST")
+            && (!p.settings.rich_rules.is_empty() || !p.settings.services.is_empty())
+    });
+    to_host
+        .map(|p| format!("policy {} (to HOST) is not evaluated", p.name))
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn verdict(
+    facts: &Facts,
+    probe: &Probe,
+    services: &ServiceTable,
+    zones: &[ZoneRef],
+    stopped: Option<Step>,
+    notes: Vec<String>,
+    source: Arc<str>,
+) -> Option<Verdict> {
+    if let Some(step) = stopped {
+        let graph = Graph {
+            chains: vec![engine::Chain {
+                header: None,
+                policy: Some((Decision::Accept, step)),
+                rules: Vec::new(),
+            }],
+            entries: vec![0],
+        };
+        return Some(finish(graph, source, Vec::new(), notes));
+    }
+    let complete: Vec<&ZoneRef> = zones.iter().filter(|z| z.zone.complete).collect();
+    if complete.is_empty() {
+        return None;
+    }
+    let default = complete
+        .iter()
+        .position(|z| z.zone.default)
+        .or_else(|| complete.iter().position(|z| z.zone.name == "public"))
+        .or_else(|| (complete.len() == 1).then_some(0));
+    let mut graph = Graph::default();
+    let mut dispatch = Vec::new();
+    let mut near_misses = Vec::new();
+    // Zone chains are 1..; chain 0 picks the zone.
+    for (i, z) in complete.iter().enumerate() {
+        let (chain, misses) = zone_chain(facts, probe, services, z);
+        near_misses.extend(misses);
+        graph.chains.push(chain);
+        let ci = i + 1;
+        for s in &z.zone.sources {
+            dispatch.push(engine::Rule {
+                step: z.step(
+                    facts,
+                    s.line,
+                    "sources:",
+                    format!("source of zone {}", z.zone.name),
+                ),
+                test: source_test(&s.value, probe),
+                effect: Effect::Jump(ci),
+            });
+        }
+    }
+    for (i, z) in complete.iter().enumerate() {
+        for iface in &z.zone.interfaces {
+            dispatch.push(engine::Rule {
+                step: z.step(
+                    facts,
+                    iface.line,
+                    "interfaces:",
+                    format!("interface of zone {}", z.zone.name),
+                ),
+                test: interface_test(probe, &iface.value, false),
+                effect: Effect::Jump(i + 1),
+            });
+        }
+    }
+    match default {
+        Some(d) => {
+            let z = complete[d];
+            dispatch.push(engine::Rule {
+                step: z.step(
+                    facts,
+                    z.zone.line,
+                    &z.zone.name,
+                    format!("default zone {}", z.zone.name),
+                ),
+                test: Test::Yes,
+                effect: Effect::Jump(d + 1),
+            });
+        }
+        None => return None,
+    }
+    graph.chains.insert(
+        0,
+        engine::Chain {
+            header: None,
+            policy: None,
+            rules: dispatch,
+        },
+    );
+    graph.entries = vec![0];
+    Some(finish(graph, source, near_misses, notes))
+}
+
+fn finish(graph: Graph, source: Arc<str>, near_misses: Vec<Step>, notes: Vec<String>) -> Verdict {
+    let (outcomes, incomplete) = engine::walk(&graph);
+    Verdict {
+        firewall: Firewall::Firewalld,
+        source,
+        outcomes,
+        near_misses,
+        notes,
+        incomplete,
+    }
+}
+
+fn source_test(source: &Source, probe: &Probe) -> Test {
+    match (source.matches(probe.client), source) {
+        (Match::Yes, _) => Test::Yes,
+        (Match::No, _) => Test::No,
+        (Match::Maybe, Source::Address(a)) => Test::Unknown(format!("the client is in {}", a.text)),
+        (Match::Maybe, Source::Ipset(set)) => {
+            if probe.banned_in.iter().any(|s| s == set) {
+                Test::Yes
+            } else {
+                Test::Unknown(format!("{} is in ipset {set}", probe.client_text()))
+            }
+        }
+        (Match::Maybe, Source::Mac(mac)) => {
+            Test::Unknown(format!("the client's MAC address is {mac}"))
+        }
+    }
+}
+
+/// A zone's rules in firewalld's order, ending in its target; and the accepting rules and
+/// settings that leave this client out.
+fn zone_chain(
+    facts: &Facts,
+    probe: &Probe,
+    services: &ServiceTable,
+    z: &ZoneRef,
+) -> (engine::Chain, Vec<Step>) {
+    let zone = z.zone;
+    let name = &zone.name;
+    let anyone = probe.from_anyone();
+    let mut near_misses = Vec::new();
+    let mut rich: Vec<&RichRule> = zone.settings.rich_rules.iter().collect();
+    // Within priority 0: deny rules before allow rules (log-only rules change nothing).
+    let class = |r: &RichRule| match r.priority.unwrap_or(0) {
+        p if p < 0 => (0, p),
+        0 => match r.action {
+            Some(RichAction::Drop | RichAction::Reject(_)) => (1, 0),
+            _ => (2, 0),
+        },
+        p => (3, p),
+    };
+    rich.sort_by_key(|r| class(r));
+    let mut rules = Vec::new();
+    let push_rich = |r: &RichRule, rules: &mut Vec<engine::Rule>, near_misses: &mut Vec<Step>| {
+        let step = z.step(facts, r.line, &r.text, format!("rich rule of zone {name}"));
+        let test = rich_test(r, probe, services);
+        let effect = match &r.action {
+            Some(RichAction::Accept) => Effect::Final(Decision::Accept),
+            Some(RichAction::Reject(_)) => Effect::Final(Decision::Reject),
+            Some(RichAction::Drop) => Effect::Final(Decision::Drop),
+            Some(RichAction::Mark(_)) | None => Effect::Continue,
+        };
+        if matches!(effect, Effect::Final(Decision::Accept))
+            && test == Test::No
+            && rich_test(r, &anyone, services) != Test::No
+        {
+            near_misses.push(step.with_note(format!(
+                "accepts this port, but not from {}",
+                probe.client_text()
+            )));
+        }
+        let test = match (&r.action_limit, &r.action) {
+            (Some(l), Some(RichAction::Accept)) => test.and(Test::Unknown(
+                format!("new connections stay under {}/{:?}", l.rate, l.per).to_lowercase(),
+            )),
+            _ => test,
+        };
+        rules.push(engine::Rule { step, test, effect });
+    };
+    for r in rich.iter().filter(|r| class(r).0 < 3) {
+        push_rich(r, &mut rules, &mut near_misses);
+    }
+    let opening = zone.opening_for_tcp(probe.port, services);
+    match &opening {
+        Some(Opening::Service(s)) => rules.push(engine::Rule {
+            step: z.step(
+                facts,
+                s.line,
+                "services:",
+                format!("service {} of zone {name}", s.value),
+            ),
+            test: Test::Yes,
+            effect: Effect::Final(Decision::Accept),
+        }),
+        Some(Opening::Port(p)) => rules.push(engine::Rule {
+            step: z.step(facts, p.line, "ports:", format!("port of zone {name}")),
+            test: Test::Yes,
+            effect: Effect::Final(Decision::Accept),
+        }),
+        None => {
+            if let Some(s) = zone.settings.services.first() {
+                near_misses.push(z.step(
+                    facts,
+                    s.line,
+                    "services:",
+                    format!("zone {name} does not open port {} to everyone", probe.port),
+                ));
+            }
+        }
+    }
+    for r in rich.iter().filter(|r| class(r).0 == 3) {
+        push_rich(r, &mut rules, &mut near_misses);
+    }
+    let target = zone.settings.target.as_ref();
+    let decision = match target.map(|t| t.value) {
+        Some(ZoneTarget::Accept) => Decision::Accept,
+        Some(ZoneTarget::Drop) => Decision::Drop,
+        Some(ZoneTarget::Default | ZoneTarget::Reject) | None => Decision::Reject,
+        Some(ZoneTarget::Continue) => Decision::Reject,
+    };
+    let target_step = match target {
+        Some(t) => z.step(facts, t.line, "target:", format!("target of zone {name}")),
+        None => z.step(
+            facts,
+            zone.line,
+            name,
+            format!("zone {name}: default target, reject"),
+        ),
+    };
+    rules.push(engine::Rule {
+        step: target_step,
+        test: Test::Yes,
+        effect: Effect::Final(decision),
+    });
+    let header = z.step(facts, zone.line, name, format!("zone {name}"));
+    let chain = engine::Chain {
+        header: Some(header),
+        policy: None,
+        rules,
+    };
+    (chain, near_misses)
+}
+
+fn rich_test(r: &RichRule, probe: &Probe, services: &ServiceTable) -> Test {
+    use crate::parse::firewall::firewalld::Family;
+    let family = match (r.family, probe.is_v6()) {
+        (Some(Family::Ipv4), Some(true)) | (Some(Family::Ipv6), Some(false)) => Test::No,
+        _ => Test::Yes,
+    };
+    let source = r.source.as_ref().map_or(Test::Yes, |s| addr_test(s, probe));
+    let destination = match &r.destination {
+        None => Test::Yes,
+        Some(RichAddr {
+            invert,
+            addr: Source::Address(AddrSpec { net: Some(n), text }),
+        }) => {
+            let t = destination_test(probe, |a| n.contains(a), text);
+            if *invert {
+                t.negate()
+            } else {
+                t
+            }
+        }
+        Some(_) => Test::Unknown("the client connected to the rule's destination".to_owned()),
+    };
+    let element = match r.covers_tcp(probe.port, services) {
+        Match::Yes => Test::Yes,
+        Match::No => Test::No,
+        Match::Maybe => Test::Unknown(match &r.element {
+            Some(Element::Service(s)) => format!("service {s} includes port {}", probe.port),
+            _ => format!("the rule covers port {}", probe.port),
+        }),
+    };
+    Test::all([family, source, destination, element])
+}
+
+fn addr_test(a: &RichAddr, probe: &Probe) -> Test {
+    let t = source_test(&a.addr, probe);
+    if a.invert {
+        t.negate()
+    } else {
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::system::Sourced;
+    use crate::parse::firewall::firewalld as parse;
+
+    fn facts_with(listing: &str) -> Facts {
+        let mut d = Vec::new();
+        let value = parse::parse_list(listing, &mut d);
+        let mut facts = Facts::default();
+        facts.network.firewalld.push(Sourced {
+            path: "zones".into(),
+            line_offset: 0,
+            value,
+        });
+        facts
+    }
+
+    fn probe(client: &str) -> Probe {
+        Probe {
+            client: Some(client.parse().unwrap()),
+            port: 22,
+            host_ifaces: vec!["lo".into(), "ens3".into()],
+            ..Probe::default()
+        }
+    }
+
+    const ZONES: &str = "internal
+  target: default
+  icmp-block-inversion: no
+  interfaces: 
+  sources: 10.40.0.0/16
+  services: dhcpv6-client ssh
+  ports: 
+  rich rules: 
+
+public (default, active)
+  target: default
+  icmp-block-inversion: no
+  interfaces: ens3
+  sources: 
+  services: cockpit dhcpv6-client
+  ports: 
+  rich rules: 
+\trule family=\"ipv4\" source address=\"10.30.0.0/24\" service name=\"ssh\" accept
+";
+
+    #[test]
+    fn default_zone_without_ssh_rejects_by_its_target() {
+        let facts = facts_with(ZONES);
+        let v = &evaluate(&facts, &probe("198.51.100.23"))[0];
+        assert_eq!(v.decision(), Some(Decision::Reject), "{:?}", v.outcomes);
+        assert_eq!(v.outcomes[0].decided_by.as_ref().unwrap().line, 11);
+        let lines: Vec<usize> = v.near_misses.iter().map(|s| s.line).collect();
+        assert!(lines.contains(&18) && lines.contains(&15), "{lines:?}");
+    }
+
+    #[test]
+    fn source_zones_win_and_rich_rules_accept_their_subnet() {
+        let facts = facts_with(ZONES);
+        let internal = &evaluate(&facts, &probe("10.40.1.2"))[0];
+        assert_eq!(internal.decision(), Some(Decision::Accept));
+        assert_eq!(internal.outcomes[0].decided_by.as_ref().unwrap().line, 6);
+        let rich = &evaluate(&facts, &probe("10.30.0.7"))[0];
+        assert_eq!(rich.decision(), Some(Decision::Accept));
+        assert_eq!(rich.outcomes[0].decided_by.as_ref().unwrap().line, 18);
+    }
+
+    #[test]
+    fn unknown_interface_gives_one_branch_per_zone() {
+        let facts = facts_with(
+            "public (default, active)
+  target: default
+  interfaces: eth0
+  services: http
+  rich rules: 
+
+trusted (active)
+  target: ACCEPT
+  interfaces: eth1
+  services: 
+  rich rules: 
+",
+        );
+        let p = Probe {
+            host_ifaces: vec!["lo".into(), "eth0".into(), "eth1".into()],
+            ..probe("198.51.100.23")
+        };
+        let v = &evaluate(&facts, &p)[0];
+        assert_eq!(v.decision(), None);
+        assert!(v.outcomes.iter().any(|o| o.decision == Decision::Accept
+            && o.conditions
+                .iter()
+                .any(|c| c.note.contains("arrives on eth1"))));
+        let on_eth0 = Probe {
+            iface: Some("eth0".into()),
+            ..p
+        };
+        assert_eq!(
+            evaluate(&facts, &on_eth0)[0].decision(),
+            Some(Decision::Reject)
+        );
+    }
+
+    #[test]
+    fn stopped_firewalld_accepts() {
+        let facts = facts_with("FirewallD is not running\n");
+        let v = &evaluate(&facts, &probe("198.51.100.23"))[0];
+        assert_eq!(v.decision(), Some(Decision::Accept));
+    }
+
+    #[test]
+    fn negative_priority_reject_beats_the_ssh_service() {
+        let facts = facts_with(
+            "public (default, active)
+  target: default
+  interfaces: ens3
+  services: ssh
+  rich rules: 
+\trule priority=\"-10\" family=\"ipv4\" source address=\"198.51.100.0/24\" reject
+",
+        );
+        let v = &evaluate(&facts, &probe("198.51.100.23"))[0];
+        assert_eq!(v.decision(), Some(Decision::Reject));
+        assert_eq!(v.outcomes[0].decided_by.as_ref().unwrap().line, 6);
+        let other = &evaluate(&facts, &probe("203.0.113.5"))[0];
+        assert_eq!(other.decision(), Some(Decision::Accept));
+        assert_eq!(other.outcomes[0].decided_by.as_ref().unwrap().line, 4);
+    }
+}
