@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use std::net::IpAddr;
 
-use crate::facts::firewall::{self, Decision, Firewall, Overall, Verdict};
+use crate::facts::firewall::{self, Decision, Firewall, FirewallCheck, Overall, Verdict};
 use crate::finding::{Evidence, Finding};
 use crate::model::{Event, EventKind, Severity};
 
@@ -69,6 +69,9 @@ fn from_ruleset(ctx: &RuleContext) -> Vec<Finding> {
     let Some(check) = firewall::check(ctx.facts, client, None, None) else {
         return Vec::new();
     };
+    if client.is_none() && check.overall == Overall::Depends {
+        return source_restricted(ctx, &check).into_iter().collect();
+    }
     if check.overall != Overall::Blocked {
         return Vec::new();
     }
@@ -91,20 +94,81 @@ fn from_ruleset(ctx: &RuleContext) -> Vec<Finding> {
     };
     let tool = tool_of(decisive.firewall);
     f.summary = format!(
-        "The {} ruleset {} new connections from {who} to port {} ({}); no kernel log line shows the drops, so this rests on the ruleset alone.",
+        "The {} ruleset {} new connections from {who} to port {}.{} No kernel log line shows the drops, so this rests on the ruleset alone.",
         tool.name(),
         match decisive.decision() {
             Some(Decision::Reject) => "rejects",
             _ => "drops",
         },
         check.port,
-        decisive.source,
+        how_decided(decisive, &who, check.port),
     );
     f.confidence = 0.8;
     let client = client.map(|c| c.to_string());
     let zone = firewall::firewalld::deciding_zone(decisive);
     f.remediation = remediation(tool, client.as_deref(), check.port, zone.as_deref());
     vec![finish(f, 16)]
+}
+
+/// The user's ssh could not connect, the client's address is not in the bundle, and the
+/// ruleset lets the port through only from some source networks: unless the client is in
+/// one of them, that is the block.
+fn source_restricted(ctx: &RuleContext, check: &FirewallCheck) -> Option<Finding> {
+    const FROM: &str = "if the client is in ";
+    let v = check.verdicts.iter().find(|v| {
+        let accepts: Vec<_> = v
+            .outcomes
+            .iter()
+            .filter(|o| o.decision == Decision::Accept)
+            .collect();
+        v.may_deny()
+            && !accepts.is_empty()
+            && accepts
+                .iter()
+                .all(|o| o.conditions.iter().any(|c| c.note.starts_with(FROM)))
+    })?;
+    let mut f = common::finding(&RULE, String::new());
+    let mut networks: Vec<String> = Vec::new();
+    for o in &v.outcomes {
+        match o.decision {
+            Decision::Accept => {
+                for c in o.conditions.iter().filter(|c| c.note.starts_with(FROM)) {
+                    let net = c.note[FROM.len()..].to_owned();
+                    if !networks.contains(&net) {
+                        networks.push(net);
+                    }
+                    f.evidence.push(c.evidence().with_note(format!(
+                        "accepts port {} only from {}",
+                        check.port,
+                        &c.note[FROM.len()..]
+                    )));
+                }
+            }
+            d if d.denies() => {
+                if let Some(by) = &o.decided_by {
+                    f.evidence.push(by.evidence());
+                }
+            }
+            _ => {}
+        }
+    }
+    for e in common::client_connect_failures(ctx) {
+        f.evidence
+            .push(Evidence::from_event(e).with_note("what the client saw"));
+    }
+    f.subjects.ports.insert(check.port);
+    f.summary = format!(
+        "The {} ruleset ({}) lets port {} through only from {}; the user's ssh could not connect, and unless its address is in those networks, the firewall is what stops it. The bundle does not say the client's address.",
+        v.firewall.name(),
+        v.source,
+        check.port,
+        networks.join(", ")
+    );
+    f.confidence = 0.6;
+    let tool = tool_of(v.firewall);
+    let zone = firewall::firewalld::deciding_zone(v);
+    f.remediation = remediation(tool, None, check.port, zone.as_deref());
+    Some(finish(f, 16))
 }
 
 fn ssh_ports(ctx: &RuleContext) -> Vec<u16> {
@@ -150,6 +214,7 @@ fn finding_for(ctx: &RuleContext, addr: &str, events: &[&Event]) -> Finding {
             if let Some(decisive) = decisive(&blocking) {
                 tool = tool_of(decisive.firewall);
                 zone = firewall::firewalld::deciding_zone(decisive);
+                ruleset_note = how_decided(decisive, addr, port);
             }
         }
         // The kernel dropped the packets, yet the ruleset in the bundle lets them through:
@@ -169,6 +234,35 @@ fn finding_for(ctx: &RuleContext, addr: &str, events: &[&Event]) -> Finding {
     );
     f.remediation = remediation(tool, Some(addr), port, zone.as_deref());
     finish(f, 20)
+}
+
+/// One sentence on the line that decided a blocking verdict and the accepting rules that
+/// miss the client, for the summary.
+fn how_decided(v: &Verdict, who: &str, port: u16) -> String {
+    let Some(by) = v.outcomes.first().and_then(|o| o.decided_by.as_ref()) else {
+        return String::new();
+    };
+    // Inside a sosreport or supportconfig tree, the path below its top folder says enough.
+    let file = match by.path.split_once('/') {
+        Some((top, rest)) if top.starts_with("sosreport") || top.starts_with("scc_") => rest,
+        _ => &by.path,
+    };
+    let what = if by.note.is_empty() {
+        "rule"
+    } else {
+        by.note.as_str()
+    };
+    let misses = v
+        .near_misses
+        .iter()
+        .filter(|s| s.note.contains("but not from"))
+        .count();
+    let misses = match misses {
+        0 => String::new(),
+        1 => format!("; the one rule that accepts port {port} does not cover {who}"),
+        n => format!("; the {n} rules that accept port {port} do not cover {who}"),
+    };
+    format!(" It falls to the {what} at {file}:{}{misses}.", by.line)
 }
 
 /// The deciding and nearly-applying rules of a blocking verdict. The running and the
