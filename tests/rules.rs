@@ -221,6 +221,19 @@ Nov 20 14:05:09 h sshd[4410]: Failed password for alice from 10.20.0.15 port 515
     assert!(!ids(&[(SECURE, &then_ok), (PASSWD, PASSWD_TEXT)]).contains(&"wrong-password"));
 }
 
+/// A daemon's account probed from scattered internet addresses is a scanner, however few
+/// its tries; from inside, or when the user names it, it is someone's failed login.
+#[test]
+fn regression_system_account_probed_from_outside_is_not_a_wrong_password() {
+    let probes =
+        "Nov 20 14:05:01 h sshd[4410]: Failed password for uucp from 203.0.113.5 port 51514 ssh2\n\
+Nov 20 15:12:09 h sshd[4470]: Failed password for uucp from 198.51.100.77 port 40022 ssh2\n\
+Nov 20 16:40:44 h sshd[4502]: Failed password for uucp from 192.0.2.201 port 33817 ssh2\n";
+    assert!(!ids(&[(SECURE, probes)]).contains(&"wrong-password"));
+    let inside = probes.replace("203.0.113.5", "10.20.0.15");
+    assert!(ids(&[(SECURE, &inside)]).contains(&"wrong-password"));
+}
+
 #[test]
 fn pam_denied_lock_explains_later_failures() {
     let log = "Nov 20 10:58:01 h sshd[700]: pam_faillock(sshd:auth): Consecutive login failures for user alice account temporarily locked\n\

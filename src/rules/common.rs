@@ -286,6 +286,20 @@ pub fn failures_by_source<'f>(
 pub const GUESSING_FAILURES: usize = 10;
 pub const GUESSING_NAMES: usize = 4;
 
+/// Accounts that exist for daemons, never for people: the host's passwd says so (a
+/// system uid or a nologin shell); without it, the names every distribution ships.
+pub fn is_system_account(facts: &crate::facts::Facts, user: &str) -> bool {
+    const SHIPPED: &[&str] = &[
+        "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy",
+        "www-data", "backup", "list", "irc", "gnats", "nobody", "operator", "ftp", "adm", "halt",
+        "shutdown",
+    ];
+    match facts.account(user) {
+        Some(a) => a.name != "root" && (a.uid < 1000 || a.has_nologin_shell()),
+        None => SHIPPED.contains(&user),
+    }
+}
+
 pub fn is_guessing(stats: &SourceStats) -> bool {
     stats.failures.len() >= GUESSING_FAILURES || stats.users.len() >= GUESSING_NAMES
 }

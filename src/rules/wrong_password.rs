@@ -105,8 +105,9 @@ fn finding_for<'f>(ctx: &RuleContext<'f>, user: &str, failures: Vec<&'f Event>) 
     if all_outside && failures.len() >= common::GUESSING_FAILURES && !hinted {
         return None;
     }
-    // root's password tried from the internet is a scanner's guess, not an admin's typo.
-    if user == "root" && all_outside && !hinted {
+    // root's password tried from the internet is a scanner's guess, not an admin's typo;
+    // so is a daemon's account (uucp, www-data), which no person logs in as.
+    if (user == "root" || common::is_system_account(ctx.facts, user)) && all_outside && !hinted {
         return None;
     }
     let mut f = common::finding(&RULE, String::new());

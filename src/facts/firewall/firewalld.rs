@@ -541,4 +541,33 @@ trusted (active)
         assert_eq!(other.decision(), Some(Decision::Accept));
         assert_eq!(other.outcomes[0].decided_by.as_ref().unwrap().line, 4);
     }
+
+    #[test]
+    fn zone_files_are_read_when_no_listing_shows_the_running_state() {
+        let mut d = Vec::new();
+        let xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?>
+<zone target=\"DROP\">
+  <short>Public</short>
+  <service name=\"dhcpv6-client\"/>
+  <rule family=\"ipv4\">
+    <source address=\"10.0.0.0/8\"/>
+    <service name=\"ssh\"/>
+    <accept/>
+  </rule>
+</zone>
+";
+        let zone = parse::parse_zone_xml("public", xml, &mut d);
+        let mut facts = Facts::default();
+        facts.network.firewalld_zones.push(Sourced {
+            path: "etc/firewalld/zones/public.xml".into(),
+            line_offset: 0,
+            value: zone,
+        });
+        let v = &evaluate(&facts, &probe("198.51.100.23"))[0];
+        assert_eq!(v.decision(), Some(Decision::Drop), "{:?}", v.outcomes);
+        assert!(v.notes[0].contains("permanent configuration"));
+        assert_eq!(v.near_misses[0].line, 5);
+        let lan = &evaluate(&facts, &probe("10.9.8.7"))[0];
+        assert_eq!(lan.decision(), Some(Decision::Accept));
+    }
 }
