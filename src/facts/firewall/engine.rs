@@ -227,12 +227,17 @@ impl Walker<'_> {
             Effect::Return => vec![(Some(Flow::Return), trail)],
             Effect::Jump(target) | Effect::Goto(target) => {
                 let goto = matches!(rule.effect, Effect::Goto(_));
+                // The path is the chain nesting at the decision: a chain that returns
+                // without deciding leaves it again.
+                let depth_before = trail.path.len();
                 trail.path.push(rule.step.clone());
                 self.chain(*target, 0, trail, depth + 1)
                     .into_iter()
-                    .map(|(flow, t)| match flow {
-                        Flow::Return | Flow::FellOff if goto => (Some(Flow::Return), t),
-                        Flow::Return | Flow::FellOff => (None, t),
+                    .map(|(flow, mut t)| match flow {
+                        Flow::Return | Flow::FellOff => {
+                            t.path.truncate(depth_before);
+                            (goto.then_some(Flow::Return), t)
+                        }
                         other => (Some(other), t),
                     })
                     .collect()
@@ -328,7 +333,8 @@ mod tests {
         let (o, _) = walk(&jump);
         assert_eq!(o[0].decision, Decision::Accept);
         assert_eq!(o[0].decided_by.as_ref().unwrap().line, 3);
-        assert_eq!(o[0].path.iter().map(|s| s.line).collect::<Vec<_>>(), [1, 2]);
+        // The f2b chain returned: the path is back to INPUT alone.
+        assert_eq!(o[0].path.iter().map(|s| s.line).collect::<Vec<_>>(), [1]);
 
         let mut goto = jump.clone();
         goto.chains[0].rules[0].effect = Effect::Goto(1);
