@@ -13,6 +13,10 @@ pub enum Error {
     },
     #[error("{path}: not a bundle rootline can read: {reason}")]
     Unreadable { path: PathBuf, reason: String },
+    /// The bundle was read, but lacks what the command needs (no sshd_config for
+    /// `sshd-config`, no ruleset for `firewall`).
+    #[error("{path}: {what}")]
+    Lacks { path: PathBuf, what: String },
     #[error("invalid argument: {0}")]
     Argument(String),
 }

@@ -39,9 +39,9 @@ pub fn run(args: &FirewallArgs) -> Result<Outcome, Error> {
     let analysis = crate::analysis::analyze(&args.bundle.bundle, &options)?;
     let check =
         crate::facts::firewall::check(&analysis.facts, args.from, args.port, args.iface.clone())
-            .ok_or_else(|| Error::Unreadable {
+            .ok_or_else(|| Error::Lacks {
                 path: args.bundle.bundle.clone(),
-                reason: "the bundle has no firewall ruleset (ufw status, firewall-cmd --list-all, \
+                what: "the bundle has no firewall ruleset (ufw status, firewall-cmd --list-all, \
                  iptables-save, iptables -nvL, nft list ruleset)"
                     .into(),
             })?;

@@ -30,9 +30,9 @@ pub fn run(args: &SshdConfigArgs) -> Result<Outcome, Error> {
     let analysis = crate::analysis::analyze(&args.bundle.bundle, &options)?;
     let facts = &analysis.facts;
     let Some(effective) = facts.effective_config(args.user.as_deref(), args.addr) else {
-        return Err(Error::Unreadable {
+        return Err(Error::Lacks {
             path: args.bundle.bundle.clone(),
-            reason: "the bundle has no sshd_config and no sshd -T output".into(),
+            what: "the bundle has no sshd_config and no sshd -T output".into(),
         });
     };
     let stdout = std::io::stdout();
