@@ -1,16 +1,10 @@
 //! The binary as a user runs it: snapshots of what it prints, the JSON contract's shape,
 //! exit codes, and the effect of the `--user/--client/--at` hints.
 
-use std::process::{Command, Output};
+mod common;
 
-fn rootline(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rootline"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run rootline")
-}
+use common::rootline;
+use std::process::Output;
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()

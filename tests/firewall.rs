@@ -2,16 +2,9 @@
 //! that decided it and the path, for rules that accept SSH only from a subnet, rate limits
 //! (ufw limit, nft meters) and fail2ban's chains and sets.
 
-use std::process::{Command, Output};
+mod common;
 
-fn rootline(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rootline"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run rootline")
-}
+use common::rootline;
 
 /// The text output of a run that must succeed.
 fn firewall(bundle: &str, from: &str) -> String {

@@ -1,4 +1,5 @@
-//! What the corpus tests share: where `../shared/corpora` is, and skipping when it is not.
+//! What the integration tests share: running the binary as a user would, where
+//! `../shared/corpora` is, and skipping corpus checks when it is not.
 // Each test binary uses only some of these helpers.
 #![allow(dead_code)]
 
@@ -29,4 +30,14 @@ pub fn no_errors(name: &str, diags: &[rootline::model::Diagnostic]) {
         .filter(|d| d.level == rootline::model::Level::Error)
         .collect();
     assert!(errors.is_empty(), "{name}: {errors:?}");
+}
+
+/// Runs the built `rootline` binary from the checkout's root, without colour.
+pub fn rootline(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_rootline"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run rootline")
 }

@@ -415,28 +415,20 @@ fn addr_test(a: &RichAddr, probe: &Probe) -> Test {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::system::Sourced;
+    use crate::facts::firewall::testing::{self, sourced};
     use crate::parse::firewall::firewalld as parse;
 
     fn facts_with(listing: &str) -> Facts {
-        let mut d = Vec::new();
-        let value = parse::parse_list(listing, &mut d);
         let mut facts = Facts::default();
-        facts.network.firewalld.push(Sourced {
-            path: "zones".into(),
-            line_offset: 0,
-            value,
-        });
+        facts.network.firewalld.push(sourced(
+            "zones",
+            parse::parse_list(listing, &mut Vec::new()),
+        ));
         facts
     }
 
     fn probe(client: &str) -> Probe {
-        Probe {
-            client: Some(client.parse().unwrap()),
-            port: 22,
-            host_ifaces: vec!["lo".into(), "ens3".into()],
-            ..Probe::default()
-        }
+        testing::probe(client, "ens3")
     }
 
     const ZONES: &str = "internal
@@ -464,8 +456,8 @@ public (default, active)
         let facts = facts_with(ZONES);
         let v = &evaluate(&facts, &probe("198.51.100.23"))[0];
         assert_eq!(v.decision(), Some(Decision::Reject), "{:?}", v.outcomes);
-        assert_eq!(v.outcomes[0].decided_by.as_ref().unwrap().line, 11);
-        let lines: Vec<usize> = v.near_misses.iter().map(|s| s.line).collect();
+        assert_eq!(testing::decided_lines(v)[0], 11);
+        let lines = testing::near_miss_lines(v);
         assert!(lines.contains(&18) && lines.contains(&15), "{lines:?}");
     }
 
@@ -474,10 +466,10 @@ public (default, active)
         let facts = facts_with(ZONES);
         let internal = &evaluate(&facts, &probe("10.40.1.2"))[0];
         assert_eq!(internal.decision(), Some(Decision::Accept));
-        assert_eq!(internal.outcomes[0].decided_by.as_ref().unwrap().line, 6);
+        assert_eq!(testing::decided_lines(internal)[0], 6);
         let rich = &evaluate(&facts, &probe("10.30.0.7"))[0];
         assert_eq!(rich.decision(), Some(Decision::Accept));
-        assert_eq!(rich.outcomes[0].decided_by.as_ref().unwrap().line, 18);
+        assert_eq!(testing::decided_lines(rich)[0], 18);
     }
 
     #[test]
@@ -536,10 +528,10 @@ trusted (active)
         );
         let v = &evaluate(&facts, &probe("198.51.100.23"))[0];
         assert_eq!(v.decision(), Some(Decision::Reject));
-        assert_eq!(v.outcomes[0].decided_by.as_ref().unwrap().line, 6);
+        assert_eq!(testing::decided_lines(v)[0], 6);
         let other = &evaluate(&facts, &probe("203.0.113.5"))[0];
         assert_eq!(other.decision(), Some(Decision::Accept));
-        assert_eq!(other.outcomes[0].decided_by.as_ref().unwrap().line, 4);
+        assert_eq!(testing::decided_lines(other)[0], 4);
     }
 
     #[test]
@@ -558,11 +550,10 @@ trusted (active)
 ";
         let zone = parse::parse_zone_xml("public", xml, &mut d);
         let mut facts = Facts::default();
-        facts.network.firewalld_zones.push(Sourced {
-            path: "etc/firewalld/zones/public.xml".into(),
-            line_offset: 0,
-            value: zone,
-        });
+        facts
+            .network
+            .firewalld_zones
+            .push(sourced("etc/firewalld/zones/public.xml", zone));
         let v = &evaluate(&facts, &probe("198.51.100.23"))[0];
         assert_eq!(v.decision(), Some(Decision::Drop), "{:?}", v.outcomes);
         assert!(v.notes[0].contains("permanent configuration"));

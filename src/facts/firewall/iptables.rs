@@ -335,7 +335,7 @@ fn list(nets: &[crate::parse::inet::Cidr]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::system::Sourced;
+    use crate::facts::firewall::testing::{self, sourced};
     use crate::parse::firewall::iptables as parse;
 
     fn facts_with(text: &str) -> Facts {
@@ -346,21 +346,12 @@ mod tests {
             parse::parse_save(text, &mut d)
         };
         let mut facts = Facts::default();
-        facts.network.iptables.push(Sourced {
-            path: "iptables-save".into(),
-            line_offset: 0,
-            value,
-        });
+        facts.network.iptables.push(sourced("iptables-save", value));
         facts
     }
 
     fn probe(client: &str) -> Probe {
-        Probe {
-            client: Some(client.parse().unwrap()),
-            port: 22,
-            host_ifaces: vec!["lo".into(), "eth0".into()],
-            ..Probe::default()
-        }
+        testing::probe(client, "eth0")
     }
 
     const SUBNET_ONLY: &str = "*filter
@@ -380,13 +371,13 @@ COMMIT
         let v = &evaluate(&facts, &probe("198.51.100.23"))[0];
         assert_eq!(v.decision(), Some(Decision::Drop));
         assert_eq!(v.outcomes.len(), 1);
-        assert_eq!(v.outcomes[0].decided_by.as_ref().unwrap().line, 2);
+        assert_eq!(testing::decided_lines(v)[0], 2);
         assert_eq!(v.near_misses.len(), 1);
         assert_eq!(v.near_misses[0].line, 7);
 
         let inside = &evaluate(&facts, &probe("172.16.4.9"))[0];
         assert_eq!(inside.decision(), Some(Decision::Accept));
-        assert_eq!(inside.outcomes[0].decided_by.as_ref().unwrap().line, 7);
+        assert_eq!(testing::decided_lines(inside)[0], 7);
     }
 
     #[test]

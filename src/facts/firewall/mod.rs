@@ -486,6 +486,44 @@ fn interface_test(probe: &Probe, name: &str, wildcard: bool) -> Test {
     Test::Unknown(format!("the connection arrives on {shown}"))
 }
 
+/// What the evaluator's tests share: a probe and an artifact as the facts hold them.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Probe;
+    use crate::facts::system::Sourced;
+
+    /// A connection from `client` to port 22 on a host with loopback and `iface`.
+    pub fn probe(client: &str, iface: &str) -> Probe {
+        Probe {
+            client: Some(client.parse().expect("test address")),
+            port: 22,
+            host_ifaces: vec!["lo".into(), iface.into()],
+            ..Probe::default()
+        }
+    }
+
+    pub fn sourced<T>(path: &str, value: T) -> Sourced<T> {
+        Sourced {
+            path: path.into(),
+            line_offset: 0,
+            value,
+        }
+    }
+
+    /// The lines of the rules that would accept but miss the client.
+    pub fn near_miss_lines(v: &super::Verdict) -> Vec<usize> {
+        v.near_misses.iter().map(|s| s.line).collect()
+    }
+
+    /// The line that decided each outcome, in order.
+    pub fn decided_lines(v: &super::Verdict) -> Vec<usize> {
+        v.outcomes
+            .iter()
+            .filter_map(|o| o.decided_by.as_ref().map(|s| s.line))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

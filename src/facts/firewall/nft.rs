@@ -555,6 +555,7 @@ fn selector_test(sel: &Selector, op: Op, value: &Value, table: &NftTable, probe:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::firewall::testing::{self, sourced};
     use crate::parse::firewall::nft as parse;
 
     fn facts_with(text: &str) -> Facts {
@@ -565,21 +566,12 @@ mod tests {
             parse::parse(text, &mut d)
         };
         let mut facts = Facts::default();
-        facts.network.nft.push(Sourced {
-            path: "nft".into(),
-            line_offset: 0,
-            value,
-        });
+        facts.network.nft.push(sourced("nft", value));
         facts
     }
 
     fn probe(client: &str) -> Probe {
-        Probe {
-            client: Some(client.parse().unwrap()),
-            port: 22,
-            host_ifaces: vec!["lo".into(), "eth0".into()],
-            ..Probe::default()
-        }
+        testing::probe(client, "eth0")
     }
 
     const SUBNET_ONLY: &str = "table inet filter {
@@ -604,14 +596,11 @@ mod tests {
         let facts = facts_with(SUBNET_ONLY);
         let v = &evaluate(&facts, &probe("198.51.100.23"))[0];
         assert_eq!(v.decision(), Some(Decision::Drop));
-        assert_eq!(v.outcomes[0].decided_by.as_ref().unwrap().line, 3);
-        assert_eq!(
-            v.near_misses.iter().map(|s| s.line).collect::<Vec<_>>(),
-            [8]
-        );
+        assert_eq!(testing::decided_lines(v)[0], 3);
+        assert_eq!(testing::near_miss_lines(v), [8]);
         let inside = &evaluate(&facts, &probe("10.20.3.4"))[0];
         assert_eq!(inside.decision(), Some(Decision::Accept));
-        assert_eq!(inside.outcomes[0].decided_by.as_ref().unwrap().line, 8);
+        assert_eq!(testing::decided_lines(inside)[0], 8);
         // An IPv6 client never matches `ip saddr`.
         let v6 = &evaluate(&facts, &probe("2001:db8::5"))[0];
         assert_eq!(v6.decision(), Some(Decision::Drop));
@@ -638,7 +627,7 @@ table inet filter {
         let facts = facts_with(text);
         let banned = &evaluate(&facts, &probe("198.51.100.40"))[0];
         assert_eq!(banned.decision(), Some(Decision::Reject));
-        assert_eq!(banned.outcomes[0].decided_by.as_ref().unwrap().line, 8);
+        assert_eq!(testing::decided_lines(banned)[0], 8);
         let other = &evaluate(&facts, &probe("198.51.100.41"))[0];
         assert_eq!(other.decision(), Some(Decision::Accept));
     }

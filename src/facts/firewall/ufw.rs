@@ -280,27 +280,20 @@ fn rule_test(r: &UfwRule, probe: &Probe, profiles: &AppProfiles) -> Test {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::firewall::testing::{self, sourced};
     use crate::parse::firewall::ufw as parse;
 
     fn facts_with(status: &str) -> Facts {
-        let mut d = Vec::new();
-        let value = parse::parse_status(status, &mut d);
         let mut facts = Facts::default();
-        facts.network.ufw_status.push(Sourced {
-            path: "ufw_status".into(),
-            line_offset: 0,
-            value,
-        });
+        facts.network.ufw_status.push(sourced(
+            "ufw_status",
+            parse::parse_status(status, &mut Vec::new()),
+        ));
         facts
     }
 
     fn probe(client: &str) -> Probe {
-        Probe {
-            client: Some(client.parse().unwrap()),
-            port: 22,
-            host_ifaces: vec!["lo".into(), "eth0".into()],
-            ..Probe::default()
-        }
+        testing::probe(client, "eth0")
     }
 
     const NUMBERED: &str = "Status: active
@@ -321,17 +314,14 @@ New profiles: skip
         let facts = facts_with(NUMBERED);
         let v = &evaluate(&facts, &probe("198.51.100.23"))[0];
         assert_eq!(v.decision(), Some(Decision::Drop));
-        assert_eq!(v.outcomes[0].decided_by.as_ref().unwrap().line, 3);
-        assert_eq!(
-            v.near_misses.iter().map(|s| s.line).collect::<Vec<_>>(),
-            [8]
-        );
+        assert_eq!(testing::decided_lines(v)[0], 3);
+        assert_eq!(testing::near_miss_lines(v), [8]);
         let lan = &evaluate(&facts, &probe("10.1.2.3"))[0];
         assert_eq!(lan.decision(), Some(Decision::Accept));
-        assert_eq!(lan.outcomes[0].decided_by.as_ref().unwrap().line, 8);
+        assert_eq!(testing::decided_lines(lan)[0], 8);
         let v6 = &evaluate(&facts, &probe("2001:db8::9"))[0];
         assert_eq!(v6.decision(), Some(Decision::Accept));
-        assert_eq!(v6.outcomes[0].decided_by.as_ref().unwrap().line, 11);
+        assert_eq!(testing::decided_lines(v6)[0], 11);
     }
 
     #[test]
