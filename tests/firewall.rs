@@ -146,3 +146,23 @@ fn a_bundle_without_a_ruleset_exits_two_and_says_why() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no firewall ruleset"), "{err}");
 }
+
+#[test]
+fn iptables_ipset_membership_from_ipset_list() {
+    let bundle = "tests/fixtures/firewall/iptables-ipset-list";
+    let outside = firewall(bundle, "192.0.2.77");
+    assert!(outside.contains("Verdict: ACCEPT"), "{outside}");
+    assert!(
+        !outside.contains("assuming"),
+        "decided, not assumed: {outside}"
+    );
+    let banned = firewall(bundle, "203.0.113.61");
+    assert!(
+        banned.contains("Verdict: BLOCKED: REJECT by iptables"),
+        "{banned}"
+    );
+    assert!(
+        banned.contains("line 6: -A INPUT -p tcp -m multiport --dports 22 -m set"),
+        "{banned}"
+    );
+}

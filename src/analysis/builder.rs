@@ -18,7 +18,7 @@ use crate::model::{EventKind, Level, RecordTime};
 use crate::parse::firewall::{firewalld, iptables, nft, ufw};
 use crate::parse::{accounts, journal, listing, ssh_client, sshd_config, syslog, systemctl};
 use crate::parse::{
-    disk, fail2ban, kernel, known_hosts, listeners, memory, netaddr, ps, top, vmstat,
+    disk, fail2ban, ipset, kernel, known_hosts, listeners, memory, netaddr, ps, top, vmstat,
 };
 use crate::time::{self, TimeContext};
 
@@ -101,6 +101,7 @@ impl<'t> FactsBuilder<'t> {
             }
             ArtifactKind::Nft => self.store(a, nft::parse, |f| &mut f.network.nft),
             ArtifactKind::NftJson => self.store(a, nft::parse_json, |f| &mut f.network.nft),
+            ArtifactKind::Ipset => self.store(a, ipset::parse, |f| &mut f.network.ipsets),
             ArtifactKind::Sockets => self.store(a, listeners::parse, |f| &mut f.network.sockets),
             ArtifactKind::IpAddr => {
                 self.store(a, netaddr::parse_ip_addr, |f| &mut f.network.interfaces)

@@ -19,7 +19,8 @@ use crate::model::Diagnostic;
 use crate::parse::accounts::AccountsKind;
 use crate::parse::clock::ClockKind;
 use crate::parse::firewall::{firewalld, iptables, nft, ufw};
-use crate::parse::{disk, fail2ban, journal, kernel, known_hosts, listeners, listing, memory};
+use crate::parse::memory;
+use crate::parse::{disk, fail2ban, ipset, journal, kernel, known_hosts, listeners, listing};
 use crate::parse::{netaddr, ps, ssh_client, sshd_config, syslog, systemctl, top, vmstat};
 
 macro_rules! artifact_kinds {
@@ -86,6 +87,7 @@ artifact_kinds! {
     IptablesList => "iptables-list", "iptables -nvL listing";
     Nft => "nft", "nft list ruleset";
     NftJson => "nft-json", "nft -j list ruleset";
+    Ipset => "ipset", "ipset list / ipset save";
     Sockets => "sockets", "ss / netstat socket table";
     IpAddr => "ip-addr", "ip addr / ip -o addr";
     Ifconfig => "ifconfig", "ifconfig -a";
@@ -397,6 +399,7 @@ fn kind_by_path(location: &Location) -> Option<ArtifactKind> {
             "iptables" | "ip6tables" => IptablesList,
             "nft" if cmd.contains("-j") => NftJson,
             "nft" => Nft,
+            "ipset" => Ipset,
             "ss" | "netstat" => Sockets,
             "ip" if cmd.contains("addr") => IpAddr,
             "ifconfig" => Ifconfig,
@@ -437,6 +440,7 @@ fn kind_by_path(location: &Location) -> Option<ArtifactKind> {
         p if p.starts_with("/etc/firewalld/") && p.ends_with(".xml") => FirewalldXml,
         p if p.starts_with("/usr/lib/firewalld/") && p.ends_with(".xml") => FirewalldXml,
         "/etc/sysconfig/iptables" | "/etc/sysconfig/ip6tables" => IptablesSave,
+        "/etc/sysconfig/ipset" | "/etc/ipset.conf" => Ipset,
         p if p.starts_with("/etc/ssh/ssh_host_") && p.ends_with(".pub") => HostKey,
         p if p.ends_with("/.ssh/known_hosts") || p == "/etc/ssh/ssh_known_hosts" => KnownHosts,
         p if p.starts_with("/var/log/fail2ban.log") => Fail2banLog,
@@ -513,6 +517,7 @@ const SNIFFERS: &[Sniffer] = &[
     (ArtifactKind::IptablesList, iptables::sniff_list),
     (ArtifactKind::Nft, nft::sniff),
     (ArtifactKind::NftJson, nft::sniff_json),
+    (ArtifactKind::Ipset, ipset::sniff),
     (ArtifactKind::Sockets, listeners::sniff),
     (ArtifactKind::IpAddr, netaddr::sniff_ip_addr),
     (ArtifactKind::Ifconfig, netaddr::sniff_ifconfig),

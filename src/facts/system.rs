@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::model::Location;
 use crate::parse::firewall::{firewalld, iptables, nft, ufw};
-use crate::parse::{disk, fail2ban, kernel, known_hosts, listeners, memory, netaddr, ps};
+use crate::parse::{disk, fail2ban, ipset, kernel, known_hosts, listeners, memory, netaddr, ps};
 use crate::parse::{ssh_client, top, vmstat};
 
 /// A parsed artifact and its place in the bundle.
@@ -36,6 +36,8 @@ pub struct NetworkFacts {
     pub firewalld_zones: Vec<Sourced<firewalld::Zone>>,
     pub iptables: Vec<Sourced<iptables::Ruleset>>,
     pub nft: Vec<Sourced<nft::NftRuleset>>,
+    /// `ipset list` / `ipset save`: the members of the sets rules match on.
+    pub ipsets: Vec<Sourced<Vec<ipset::IpSet>>>,
     pub sockets: Vec<Sourced<Vec<listeners::Socket>>>,
     pub interfaces: Vec<Sourced<Vec<netaddr::Interface>>>,
     pub hosts: Vec<Sourced<Vec<netaddr::HostsEntry>>>,

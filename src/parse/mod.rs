@@ -7,6 +7,7 @@ pub mod disk;
 pub mod fail2ban;
 pub mod firewall;
 pub mod inet;
+pub mod ipset;
 pub mod journal;
 pub mod kernel;
 pub mod known_hosts;

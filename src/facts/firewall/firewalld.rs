@@ -243,13 +243,10 @@ fn source_test(source: &Source, probe: &Probe) -> Test {
         (Match::Yes, _) => Test::Yes,
         (Match::No, _) => Test::No,
         (Match::Maybe, Source::Address(a)) => Test::Unknown(format!("the client is in {}", a.text)),
-        (Match::Maybe, Source::Ipset(set)) => {
-            if probe.banned_in.iter().any(|s| s == set) {
-                Test::Yes
-            } else {
-                Test::Unknown(format!("{} is in ipset {set}", probe.client_text()))
-            }
-        }
+        (Match::Maybe, Source::Ipset(set)) => match probe.in_set(set) {
+            Some(member) => Test::from_bool(member),
+            None => Test::Unknown(format!("{} is in ipset {set}", probe.client_text())),
+        },
         (Match::Maybe, Source::Mac(mac)) => {
             Test::Unknown(format!("the client's MAC address is {mac}"))
         }

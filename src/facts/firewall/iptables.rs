@@ -227,10 +227,9 @@ fn match_test(m: &Match, probe: &Probe) -> Test {
             if dirs.first() == Some(&Side::Dst) {
                 return Test::Unknown(format!("this host's address is in ipset {name}"));
             }
-            if probe.banned_in.iter().any(|s| s == name) {
-                Test::Yes
-            } else {
-                Test::Unknown(format!("{client} is in ipset {name}"))
+            match probe.in_set(name) {
+                Some(member) => Test::from_bool(member),
+                None => Test::Unknown(format!("{client} is in ipset {name}")),
             }
         }
         Match::Recent {

@@ -39,6 +39,9 @@ pub struct Probe {
     pub host_ifaces: Vec<String>,
     /// Sets and ipsets known to contain the client (active fail2ban bans), by set name.
     pub banned_in: Vec<String>,
+    /// Address sets whose members the bundle lists (`ipset list`), and whether the client
+    /// is one of them.
+    pub listed_sets: Vec<(String, bool)>,
     /// The address family when the client is unknown but its family is (IPv6 or not).
     pub family_v6: Option<bool>,
 }
@@ -83,6 +86,13 @@ impl Probe {
                 probe.iface = Some("lo".to_owned());
             }
             probe.banned_in = banned_sets(facts, c);
+            for sets in &facts.network.ipsets {
+                for set in sets.value.iter().filter(|s| s.is_address_set()) {
+                    probe
+                        .listed_sets
+                        .push((set.name.clone(), set.member_for(c).is_some()));
+                }
+            }
         }
         probe
     }
@@ -98,9 +108,22 @@ impl Probe {
             client: None,
             iface: None,
             banned_in: Vec::new(),
+            listed_sets: Vec::new(),
             family_v6: self.is_v6(),
             ..self.clone()
         }
+    }
+
+    /// Whether the client is in the named set: known from the set's listed members or an
+    /// active fail2ban ban, else `None`.
+    pub fn in_set(&self, name: &str) -> Option<bool> {
+        if self.banned_in.iter().any(|s| s == name) {
+            return Some(true);
+        }
+        self.listed_sets
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, member)| *member)
     }
 
     /// The client as words for conditions: `198.51.100.23` or `the client`.
