@@ -108,10 +108,12 @@ fn verdict(facts: &Facts, rs: &Sourced<NftRuleset>, probe: &Probe) -> Option<Ver
                 let step = Step::new(rs.location(rule.line), &rule.text, "");
                 let test = rule_test(&rule.exprs, table, probe);
                 let effect = match rule.exprs.iter().find_map(|s| match s {
-                    Statement::VerdictMap { key, map } => Some((key, map)),
+                    Statement::VerdictMap { key, map, entries } => Some((key, map, entries)),
                     _ => None,
                 }) {
-                    Some((key, map)) => vmap_effect(key, map, table, probe, ti, &find),
+                    Some((key, map, entries)) => {
+                        vmap_effect(key, map, entries, table, probe, ti, &find)
+                    }
                     None => verdict_effect(rule.verdict.as_ref(), ti, &find),
                 };
                 if matches!(effect, Effect::Accept)
@@ -183,22 +185,29 @@ fn verdict_effect(
 fn vmap_effect(
     key: &Selector,
     map: &Value,
+    inline: &[(Value, String)],
     table: &NftTable,
     probe: &Probe,
     ti: usize,
     find: &impl Fn(usize, &str) -> Option<usize>,
 ) -> Effect {
-    let Value::SetRef(name) = map else {
-        return Effect::Final(Decision::Undecided);
+    let elements: Vec<(&Value, &str)> = match map {
+        Value::SetRef(name) => match table.set(name) {
+            Some(set) => set
+                .elements
+                .iter()
+                .map(|e| (&e.value, e.data.as_deref().unwrap_or("")))
+                .collect(),
+            None => return Effect::Final(Decision::Undecided),
+        },
+        _ if !inline.is_empty() => inline.iter().map(|(k, v)| (k, v.as_str())).collect(),
+        _ => return Effect::Final(Decision::Undecided),
     };
-    let Some(set) = table.set(name) else {
-        return Effect::Final(Decision::Undecided);
-    };
-    for element in &set.elements {
-        match selector_test(key, Op::Eq, &element.value, table, probe) {
+    for (value, data) in elements {
+        match selector_test(key, Op::Eq, value, table, probe) {
             Test::No => continue,
             Test::Yes => {
-                let data = element.data.as_deref().unwrap_or("").trim();
+                let data = data.trim();
                 let mut words = data.split_whitespace();
                 let verdict = match (words.next(), words.next()) {
                     (Some("accept"), _) => NftVerdict::Accept,
@@ -737,5 +746,46 @@ table inet b {
 ";
         let facts = facts_with(text);
         assert!(evaluate(&facts, &probe("198.51.100.23")).is_empty());
+    }
+
+    #[test]
+    fn verdict_maps_inline_and_named_are_looked_up() {
+        let text = "table inet filter {
+\tmap ports {
+\t\ttype inet_service : verdict
+\t\telements = { 22 : drop, 443 : accept }
+\t}
+\tchain input {
+\t\ttype filter hook input priority 0; policy accept;
+\t\ttcp dport vmap { 22 : jump ssh, 80 : accept }
+\t}
+\tchain ssh {
+\t\tip saddr 10.0.0.0/8 accept
+\t\treject
+\t}
+\tchain named {
+\t\ttype filter hook input priority 10; policy accept;
+\t\ttcp dport vmap @ports
+\t}
+}
+";
+        let facts = facts_with(text);
+        let outside = &evaluate(&facts, &probe("198.51.100.23"))[0];
+        assert_eq!(
+            outside.decision(),
+            Some(Decision::Reject),
+            "{:?}",
+            outside.outcomes
+        );
+        assert_eq!(testing::decided_lines(outside), [12]);
+        // Accepted by the ssh chain, then dropped by the named map in the later base chain.
+        let inside = &evaluate(&facts, &probe("10.1.1.1"))[0];
+        assert_eq!(
+            inside.decision(),
+            Some(Decision::Drop),
+            "{:?}",
+            inside.outcomes
+        );
+        assert_eq!(testing::decided_lines(inside), [16]);
     }
 }

@@ -286,10 +286,12 @@ pub enum Statement {
         set: String,
         key: String,
     },
-    /// `KEY vmap @map` / `vmap { ... }`: the verdict comes from a map.
+    /// `KEY vmap @map` / `vmap { ... }`: the verdict comes from a map. An inline map's
+    /// elements are in `entries` (key, verdict as written); a named map's are in its set.
     VerdictMap {
         key: Selector,
         map: Value,
+        entries: Vec<(Value, String)>,
     },
     /// A statement this parser does not type, as written.
     Unknown(String),
@@ -1272,8 +1274,21 @@ fn match_stmt(toks: &[Tok], i: &mut usize) -> Statement {
     }
     if word(toks, *i) == "vmap" {
         *i += 1;
+        if word(toks, *i) == "{" {
+            let entries = inline_map(&selector, toks, i);
+            let keys = entries.iter().map(|(k, _)| k.clone()).collect();
+            return Statement::VerdictMap {
+                key: selector,
+                map: Value::Set(keys),
+                entries,
+            };
+        }
         let map = value_tokens(&Selector::Other(String::new()), toks, i);
-        return Statement::VerdictMap { key: selector, map };
+        return Statement::VerdictMap {
+            key: selector,
+            map,
+            entries: Vec::new(),
+        };
     }
     let op = match Op::parse(word(toks, *i)) {
         Some(op) => {
@@ -1311,6 +1326,31 @@ fn unknown(toks: &[Tok], i: &mut usize, s: usize) -> Statement {
 }
 
 /// A value: `{ a, b }`, `a,b`, or one word.
+/// `{ 22 : accept, 80 : jump web }` from its `{`: each key typed by the selector, with its
+/// verdict as written.
+fn inline_map(sel: &Selector, toks: &[Tok], i: &mut usize) -> Vec<(Value, String)> {
+    *i += 1;
+    let mut entries = Vec::new();
+    let mut item: Vec<&str> = Vec::new();
+    let mut flush = |item: &mut Vec<&str>| {
+        let text = item.join(" ");
+        if let Some((k, v)) = text.split_once(':') {
+            entries.push((value_of(sel, k.trim()), v.trim().to_owned()));
+        }
+        item.clear();
+    };
+    while let Some(t) = toks.get(*i) {
+        *i += 1;
+        match t.text.as_str() {
+            "}" => break,
+            "," => flush(&mut item),
+            w => item.push(w),
+        }
+    }
+    flush(&mut item);
+    entries
+}
+
 fn value_tokens(sel: &Selector, toks: &[Tok], i: &mut usize) -> Value {
     if word(toks, *i) == "{" {
         *i += 1;
@@ -1691,7 +1731,11 @@ fn json_expr(e: &Json) -> Step {
                 &Selector::Other(String::new()),
                 v.get("data").unwrap_or(&Json::Null),
             );
-            Statement::VerdictMap { key, map }
+            Statement::VerdictMap {
+                key,
+                map,
+                entries: Vec::new(),
+            }
         }
         "meter" => Statement::Meter {
             name: str_of(v, "name").to_owned(),
