@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::facts::Facts;
 use crate::model::Location;
 use crate::parse::firewall::firewalld::{
-    Element, FirewalldState, Opening, RichAction, RichAddr, RichRule, ServiceTable, Source, Zone,
+    Element, Opening, Policy, RichAction, RichAddr, RichRule, ServiceTable, Settings, Source, Zone,
     ZoneTarget,
 };
 use crate::parse::firewall::ufw::{AddrSpec, Match};
@@ -65,16 +65,23 @@ pub fn evaluate(facts: &Facts, probe: &Probe) -> Vec<Verdict> {
                     "firewalld is not running: its zones are not loaded",
                 )
             });
-            let notes = policy_notes(&s.value);
-            verdict(
+            let policies: Vec<PolicyRef> = s
+                .value
+                .policies
+                .iter()
+                .map(|policy| PolicyRef {
+                    policy,
+                    path: s.path.clone(),
+                    offset: s.line_offset,
+                })
+                .collect();
+            let ctx = Ctx {
                 facts,
                 probe,
-                &services,
-                &zones,
-                stopped,
-                notes,
-                s.path.clone(),
-            )
+                services: &services,
+                policies: &policies,
+            };
+            verdict(&ctx, &zones, stopped, Vec::new(), s.path.clone())
         })
         .collect();
     // Zone files are the permanent configuration; read them when no listing shows the
@@ -92,9 +99,13 @@ pub fn evaluate(facts: &Facts, probe: &Probe) -> Vec<Verdict> {
             .collect();
         let notes = vec!["from the zone files: the permanent configuration, which may differ from the running one".to_owned()];
         let source = facts.network.firewalld_zones[0].path.clone();
-        out.extend(verdict(
-            facts, probe, &services, &zones, None, notes, source,
-        ));
+        let ctx = Ctx {
+            facts,
+            probe,
+            services: &services,
+            policies: &[],
+        };
+        out.extend(verdict(&ctx, &zones, None, notes, source));
     }
     out
 }
@@ -121,27 +132,22 @@ pub fn deciding_zone(v: &Verdict) -> Option<String> {
         .then_some(first)
 }
 
-fn policy_notes(state: &FirewalldState) -> Vec<String> {
-    let to_host = state.policies.iter().filter(|p| {
-        p.active
-            && p.egress_zones.iter().any(|z| z.value == "HOST")
-            && (!p.settings.rich_rules.is_empty() || !p.settings.services.is_empty())
-    });
-    to_host
-        .map(|p| format!("policy {} (to HOST) is not evaluated", p.name))
-        .collect()
+/// What every zone's translation needs.
+struct Ctx<'a> {
+    facts: &'a Facts,
+    probe: &'a Probe,
+    services: &'a ServiceTable,
+    policies: &'a [PolicyRef<'a>],
 }
 
-#[allow(clippy::too_many_arguments)]
 fn verdict(
-    facts: &Facts,
-    probe: &Probe,
-    services: &ServiceTable,
+    ctx: &Ctx,
     zones: &[ZoneRef],
     stopped: Option<Step>,
     notes: Vec<String>,
     source: Arc<str>,
 ) -> Option<Verdict> {
+    let (facts, probe) = (ctx.facts, ctx.probe);
     if let Some(step) = stopped {
         let graph = Graph {
             chains: vec![engine::Chain {
@@ -167,7 +173,7 @@ fn verdict(
     let mut near_misses = Vec::new();
     // Zone chains are 1..; chain 0 picks the zone.
     for (i, z) in complete.iter().enumerate() {
-        let (chain, misses) = zone_chain(facts, probe, services, z);
+        let (chain, misses) = zone_chain(ctx.facts, ctx.probe, ctx.services, z, ctx.policies);
         near_misses.extend(misses);
         graph.chains.push(chain);
         let ci = i + 1;
@@ -253,19 +259,133 @@ fn source_test(source: &Source, probe: &Probe) -> Test {
     }
 }
 
-/// A zone's rules in firewalld's order, ending in its target; and the accepting rules and
+/// A zone's rules in firewalld's order, ending in its target, with the policies to HOST
+/// that apply to it before (negative priority) and after; and the accepting rules and
 /// settings that leave this client out.
 fn zone_chain(
     facts: &Facts,
     probe: &Probe,
     services: &ServiceTable,
     z: &ZoneRef,
+    policies: &[PolicyRef],
 ) -> (engine::Chain, Vec<Step>) {
     let zone = z.zone;
     let name = &zone.name;
+    let mut rules = Vec::new();
+    let mut near_misses = Vec::new();
+    let step = |line: usize, fallback: &str, note: String| z.step(facts, line, fallback, note);
+    let applying: Vec<&PolicyRef> = policies.iter().filter(|p| p.applies_to(name)).collect();
+    for p in applying.iter().filter(|p| p.priority() < 0) {
+        rules.extend(policy_rules(facts, probe, services, p, &mut near_misses));
+    }
+    let owner = format!("zone {name}");
+    let (zone_rules, misses) = settings_rules(probe, services, &zone.settings, &owner, &step);
+    rules.extend(zone_rules);
+    near_misses.extend(misses);
+    for p in applying.iter().filter(|p| p.priority() > 0) {
+        rules.extend(policy_rules(facts, probe, services, p, &mut near_misses));
+    }
+    let target = zone.settings.target.as_ref();
+    let decision = match target.map(|t| t.value) {
+        Some(ZoneTarget::Accept) => Decision::Accept,
+        Some(ZoneTarget::Drop) => Decision::Drop,
+        Some(ZoneTarget::Default | ZoneTarget::Reject | ZoneTarget::Continue) | None => {
+            Decision::Reject
+        }
+    };
+    let target_step = match target {
+        Some(t) => step(t.line, "target:", format!("target of zone {name}")),
+        None => step(
+            zone.line,
+            name,
+            format!("zone {name}: default target, reject"),
+        ),
+    };
+    rules.push(engine::Rule {
+        step: target_step,
+        test: Test::Yes,
+        effect: Effect::Final(decision),
+    });
+    let header = z.step(facts, zone.line, name, format!("zone {name}"));
+    let chain = engine::Chain {
+        header: Some(header),
+        policy: None,
+        rules,
+    };
+    (chain, near_misses)
+}
+
+/// A policy and the member it was read from.
+struct PolicyRef<'a> {
+    policy: &'a Policy,
+    path: Arc<str>,
+    offset: usize,
+}
+
+impl PolicyRef<'_> {
+    /// Active, to the host, and from this zone (or any).
+    fn applies_to(&self, zone: &str) -> bool {
+        let p = self.policy;
+        p.active
+            && p.egress_zones.iter().any(|z| z.value == "HOST")
+            && p.ingress_zones
+                .iter()
+                .any(|z| z.value == "ANY" || z.value == zone)
+    }
+
+    /// firewalld's default priority is -1: before the zone's rules.
+    fn priority(&self) -> i32 {
+        self.policy.priority.map_or(-1, |p| p.value)
+    }
+}
+
+/// A policy's rules, then its target unless that is CONTINUE (fall through to the zone).
+fn policy_rules(
+    facts: &Facts,
+    probe: &Probe,
+    services: &ServiceTable,
+    p: &PolicyRef,
+    near_misses: &mut Vec<Step>,
+) -> Vec<engine::Rule> {
+    let step = |line: usize, fallback: &str, note: String| {
+        let loc = Location::new(p.path.clone(), line + p.offset);
+        let text = super::line_text(facts, &loc, || fallback.to_owned());
+        Step::new(loc, text, note)
+    };
+    let owner = format!("policy {}", p.policy.name);
+    let (mut rules, misses) = settings_rules(probe, services, &p.policy.settings, &owner, &step);
+    near_misses.extend(misses);
+    if let Some(t) = &p.policy.settings.target {
+        let decision = match t.value {
+            ZoneTarget::Accept => Some(Decision::Accept),
+            ZoneTarget::Drop => Some(Decision::Drop),
+            ZoneTarget::Reject => Some(Decision::Reject),
+            ZoneTarget::Continue | ZoneTarget::Default => None,
+        };
+        if let Some(decision) = decision {
+            rules.push(engine::Rule {
+                step: step(t.line, "target:", format!("target of {owner}")),
+                test: Test::Yes,
+                effect: Effect::Final(decision),
+            });
+        }
+    }
+    rules
+}
+
+/// The rules a zone or policy's settings make, in firewalld's order: rich rules with a
+/// negative priority, deny rich rules, allow rich rules, the services and ports, rich rules
+/// with a positive priority.
+fn settings_rules(
+    probe: &Probe,
+    services: &ServiceTable,
+    settings: &Settings,
+    owner: &str,
+    step: &dyn Fn(usize, &str, String) -> Step,
+) -> (Vec<engine::Rule>, Vec<Step>) {
     let anyone = probe.from_anyone();
     let mut near_misses = Vec::new();
-    let mut rich: Vec<&RichRule> = zone.settings.rich_rules.iter().collect();
+    let mut rich: Vec<&RichRule> = settings.rich_rules.iter().collect();
     // Within priority 0: deny rules before allow rules (log-only rules change nothing).
     let class = |r: &RichRule| match r.priority.unwrap_or(0) {
         p if p < 0 => (0, p),
@@ -277,8 +397,8 @@ fn zone_chain(
     };
     rich.sort_by_key(|r| class(r));
     let mut rules = Vec::new();
-    let push_rich = |r: &RichRule, rules: &mut Vec<engine::Rule>, near_misses: &mut Vec<Step>| {
-        let step = z.step(facts, r.line, &r.text, format!("rich rule of zone {name}"));
+    let rich_rule = |r: &RichRule, near_misses: &mut Vec<Step>| {
+        let step = step(r.line, &r.text, format!("rich rule of {owner}"));
         let test = rich_test(r, probe, services);
         let effect = match &r.action {
             Some(RichAction::Accept) => Effect::Final(Decision::Accept),
@@ -301,70 +421,41 @@ fn zone_chain(
             )),
             _ => test,
         };
-        rules.push(engine::Rule { step, test, effect });
+        engine::Rule { step, test, effect }
     };
     for r in rich.iter().filter(|r| class(r).0 < 3) {
-        push_rich(r, &mut rules, &mut near_misses);
+        rules.push(rich_rule(r, &mut near_misses));
     }
-    let opening = zone.opening_for_tcp(probe.port, services);
-    match &opening {
-        Some(Opening::Service(s)) => rules.push(engine::Rule {
-            step: z.step(
-                facts,
+    let opening = settings
+        .opening_for_tcp(probe.port, services)
+        .map(|o| match o {
+            Opening::Service(s) => step(
                 s.line,
                 "services:",
-                format!("service {} of zone {name}", s.value),
+                format!("service {} of {owner}", s.value),
             ),
-            test: Test::Yes,
-            effect: Effect::Final(Decision::Accept),
-        }),
-        Some(Opening::Port(p)) => rules.push(engine::Rule {
-            step: z.step(facts, p.line, "ports:", format!("port of zone {name}")),
+            Opening::Port(p) => step(p.line, "ports:", format!("port of {owner}")),
+        });
+    match opening {
+        Some(step) => rules.push(engine::Rule {
+            step,
             test: Test::Yes,
             effect: Effect::Final(Decision::Accept),
         }),
         None => {
-            if let Some(s) = zone.settings.services.first() {
-                near_misses.push(z.step(
-                    facts,
+            if let Some(s) = settings.services.first() {
+                near_misses.push(step(
                     s.line,
                     "services:",
-                    format!("zone {name} does not open port {} to everyone", probe.port),
+                    format!("{owner} does not open port {} to everyone", probe.port),
                 ));
             }
         }
     }
     for r in rich.iter().filter(|r| class(r).0 == 3) {
-        push_rich(r, &mut rules, &mut near_misses);
+        rules.push(rich_rule(r, &mut near_misses));
     }
-    let target = zone.settings.target.as_ref();
-    let decision = match target.map(|t| t.value) {
-        Some(ZoneTarget::Accept) => Decision::Accept,
-        Some(ZoneTarget::Drop) => Decision::Drop,
-        Some(ZoneTarget::Default | ZoneTarget::Reject) | None => Decision::Reject,
-        Some(ZoneTarget::Continue) => Decision::Reject,
-    };
-    let target_step = match target {
-        Some(t) => z.step(facts, t.line, "target:", format!("target of zone {name}")),
-        None => z.step(
-            facts,
-            zone.line,
-            name,
-            format!("zone {name}: default target, reject"),
-        ),
-    };
-    rules.push(engine::Rule {
-        step: target_step,
-        test: Test::Yes,
-        effect: Effect::Final(decision),
-    });
-    let header = z.step(facts, zone.line, name, format!("zone {name}"));
-    let chain = engine::Chain {
-        header: Some(header),
-        policy: None,
-        rules,
-    };
-    (chain, near_misses)
+    (rules, near_misses)
 }
 
 fn rich_test(r: &RichRule, probe: &Probe, services: &ServiceTable) -> Test {
@@ -557,5 +648,49 @@ trusted (active)
         assert_eq!(v.near_misses[0].line, 5);
         let lan = &evaluate(&facts, &probe("10.9.8.7"))[0];
         assert_eq!(lan.decision(), Some(Decision::Accept));
+    }
+
+    #[test]
+    fn policies_to_the_host_run_around_the_zone() {
+        let listing = "public (default, active)
+  target: default
+  interfaces: ens3
+  services: ssh
+  rich rules: 
+
+block-scanners (active)
+  priority: -100
+  target: CONTINUE
+  ingress-zones: ANY
+  egress-zones: HOST
+  services: 
+  rich rules: 
+\trule family=\"ipv4\" source address=\"203.0.113.0/24\" drop
+
+lan-only-ssh (active)
+  priority: -50
+  target: REJECT
+  ingress-zones: public
+  egress-zones: HOST
+  services: 
+  rich rules: 
+\trule family=\"ipv4\" source address=\"10.0.0.0/8\" service name=\"ssh\" accept
+";
+        let facts = facts_with(listing);
+        let on_ens3 = |c: &str| Probe {
+            iface: Some("ens3".into()),
+            ..probe(c)
+        };
+        let scanner = &evaluate(&facts, &on_ens3("203.0.113.9"))[0];
+        assert_eq!(scanner.decision(), Some(Decision::Drop));
+        assert_eq!(testing::decided_lines(scanner), [14]);
+        // The second policy rejects everyone outside 10/8 before the zone's ssh service.
+        let outside = &evaluate(&facts, &on_ens3("198.51.100.23"))[0];
+        assert_eq!(outside.decision(), Some(Decision::Reject));
+        assert_eq!(testing::decided_lines(outside), [18]);
+        assert!(testing::near_miss_lines(outside).contains(&23));
+        let lan = &evaluate(&facts, &on_ens3("10.2.3.4"))[0];
+        assert_eq!(lan.decision(), Some(Decision::Accept));
+        assert_eq!(testing::decided_lines(lan), [23]);
     }
 }

@@ -205,22 +205,25 @@ pub struct Zone {
     pub settings: Settings,
 }
 
-impl Zone {
-    /// The `services:`/`ports:` entry that opens TCP `port` in this zone, if any. Rich rules
-    /// are left to the caller since they need the client address and their priority.
+impl Settings {
+    /// The `services:`/`ports:` entry that opens TCP `port`, if any. Rich rules are left
+    /// to the caller since they need the client address and their priority.
     pub fn opening_for_tcp(&self, port: u16, services: &ServiceTable) -> Option<Opening> {
-        let by_service = self.settings.services.iter().find_map(|s| {
+        let by_service = self.services.iter().find_map(|s| {
             let opens = services.get(&s.value)?.iter().any(|p| p.covers_tcp(port));
             opens.then(|| Opening::Service(s.clone()))
         });
         by_service.or_else(|| {
-            let p = self
-                .settings
-                .ports
-                .iter()
-                .find(|p| p.value.covers_tcp(port))?;
+            let p = self.ports.iter().find(|p| p.value.covers_tcp(port))?;
             Some(Opening::Port(p.clone()))
         })
+    }
+}
+
+impl Zone {
+    /// The `services:`/`ports:` entry that opens TCP `port` in this zone, if any.
+    pub fn opening_for_tcp(&self, port: u16, services: &ServiceTable) -> Option<Opening> {
+        self.settings.opening_for_tcp(port, services)
     }
 }
 
