@@ -59,6 +59,32 @@ impl Evidence {
     }
 }
 
+/// The failure the user saw, at the end of a finding's chain: the last finding's symptom
+/// (`connection refused`) from when it began or was last seen.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Symptom {
+    pub text: &'static str,
+    #[serde(serialize_with = "crate::finding::ser_time")]
+    pub at: Option<DateTime<Utc>>,
+    /// True when the cause was still in effect at collection: the symptom holds since `at`.
+    pub ongoing: bool,
+}
+
+impl Symptom {
+    /// `connection refused since 2026-11-19 13:58 UTC`.
+    pub fn describe(&self) -> String {
+        match self.at {
+            Some(t) => format!(
+                "{} {} {}",
+                self.text,
+                if self.ongoing { "since" } else { "at" },
+                t.format("%Y-%m-%d %H:%M UTC")
+            ),
+            None => self.text.to_owned(),
+        }
+    }
+}
+
 /// Who and what a finding is about, so a pipeline can group findings across bundles.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Subjects {
@@ -86,6 +112,11 @@ pub struct Finding {
     pub evidence: Vec<Evidence>,
     pub remediation: Vec<String>,
     pub explains: Vec<&'static str>,
+    /// This finding and the findings it explains, root first, as far as the report holds
+    /// them: `["resource-exhaustion", "sshd-not-running"]`. Set by ranking.
+    pub chain: Vec<&'static str>,
+    /// What the user saw at the end of the chain, and when. Set by ranking.
+    pub symptom: Option<Symptom>,
     /// Whether this cause can stop every login (not just one user's); used by ranking.
     #[serde(skip)]
     pub blocks_all_logins: bool,
@@ -224,6 +255,8 @@ mod tests {
             ],
             remediation: vec![],
             explains: vec![],
+            chain: vec![],
+            symptom: None,
             blocks_all_logins: false,
             explains_failure: true,
             hint_score: 0,

@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Symptom};
 use crate::model::Severity;
 
 /// What the user told us about the failed attempt they are asking about.
@@ -75,6 +75,55 @@ pub fn rank(findings: &mut Vec<Finding>, hints: &Hints) {
     for (i, f) in findings.iter_mut().enumerate() {
         f.rank = i + 1;
     }
+    let chains: Vec<Vec<&'static str>> = findings.iter().map(|f| chain_of(f, findings)).collect();
+    for (f, chain) in findings.iter_mut().zip(chains) {
+        f.chain = chain;
+    }
+    let symptoms: Vec<Option<Symptom>> = findings
+        .iter()
+        .map(|f| {
+            let leaf_id = f.chain.last().copied().unwrap_or(f.id);
+            let leaf = findings.iter().find(|g| g.id == leaf_id).unwrap_or(f);
+            symptom_of(leaf)
+        })
+        .collect();
+    for (f, s) in findings.iter_mut().zip(symptoms) {
+        f.symptom = s;
+    }
+}
+
+/// The ids a finding explains, followed link by link through the findings present.
+fn chain_of(f: &Finding, findings: &[Finding]) -> Vec<&'static str> {
+    let mut chain = vec![f.id];
+    let mut current = f;
+    while let Some(next) = current
+        .explains
+        .iter()
+        .find_map(|id| findings.iter().find(|g| g.id == *id))
+    {
+        if chain.contains(&next.id) {
+            break;
+        }
+        chain.push(next.id);
+        current = next;
+    }
+    chain
+}
+
+/// What the user saw because of `leaf`: its rule's symptom, since the cause began when
+/// it was still in effect at collection, else when it was last seen.
+fn symptom_of(leaf: &Finding) -> Option<Symptom> {
+    let rule = crate::rules::find(leaf.id)?;
+    let ongoing = leaf.last_seen.is_none();
+    Some(Symptom {
+        text: rule.symptom,
+        at: if ongoing {
+            leaf.first_seen
+        } else {
+            leaf.last_seen
+        },
+        ongoing,
+    })
 }
 
 /// How many findings each id explains, transitively: a root explains its symptoms'
@@ -166,6 +215,8 @@ mod tests {
             evidence: vec![],
             remediation: vec![],
             explains: vec![],
+            chain: vec![],
+            symptom: None,
             blocks_all_logins: false,
             explains_failure: true,
             hint_score: 0,

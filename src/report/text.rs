@@ -103,17 +103,12 @@ fn write_findings(report: &Report, out: &mut dyn Write, paint: &Paint) -> io::Re
     )?;
     writeln!(out)?;
     for f in &report.findings {
-        write_finding(f, report, out, paint)?;
+        write_finding(f, out, paint)?;
     }
     Ok(())
 }
 
-fn write_finding(
-    f: &Finding,
-    report: &Report,
-    out: &mut dyn Write,
-    paint: &Paint,
-) -> io::Result<()> {
+fn write_finding(f: &Finding, out: &mut dyn Write, paint: &Paint) -> io::Result<()> {
     writeln!(
         out,
         "{}. {}  {} ({}, confidence {:.0}%)",
@@ -124,9 +119,12 @@ fn write_finding(
         f.confidence * 100.0
     )?;
     writeln!(out, "   {}", f.summary)?;
-    let chain = chain_of(f, report);
-    if chain.len() > 1 {
-        writeln!(out, "   chain: {}", chain.join(" -> "))?;
+    if f.chain.len() > 1 {
+        let mut links: Vec<String> = f.chain.iter().map(|id| (*id).to_owned()).collect();
+        if let Some(symptom) = &f.symptom {
+            links.push(symptom.describe());
+        }
+        writeln!(out, "   chain: {}", links.join(" -> "))?;
     }
     if !f.evidence.is_empty() {
         writeln!(out, "   {}", paint.bold("Evidence"))?;
@@ -152,26 +150,6 @@ fn write_finding(
         }
     }
     writeln!(out)
-}
-
-/// The chain of ids this finding explains, as far as the report contains them.
-fn chain_of(f: &Finding, report: &Report) -> Vec<String> {
-    let mut chain = vec![f.id.to_owned()];
-    let mut current = f;
-    for _ in 0..report.findings.len() {
-        let next = current
-            .explains
-            .iter()
-            .find_map(|id| report.findings.iter().find(|g| g.id == *id));
-        match next {
-            Some(g) if !chain.iter().any(|c| c == g.id) => {
-                chain.push(g.id.to_owned());
-                current = g;
-            }
-            _ => break,
-        }
-    }
-    chain
 }
 
 fn write_timeline(report: &Report, out: &mut dyn Write, paint: &Paint) -> io::Result<()> {

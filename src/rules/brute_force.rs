@@ -20,6 +20,7 @@ pub static RULE: Rule = Rule {
               (x 120)",
     fix: "Disable password logins (keys only), and rate-limit or ban (fail2ban, ufw limit).",
     needs: "auth.log/secure or journal",
+    symptom: "failed logins from guessers",
     check,
 };
 

@@ -20,6 +20,7 @@ pub static RULE: Rule = Rule {
               deploy from 198.51.100.99",
     fix: "Lock the account, end its sessions, rotate its credentials, investigate what it did.",
     needs: "auth.log/secure or journal",
+    symptom: "a guessed login succeeded",
     check,
 };
 

@@ -89,6 +89,8 @@ pub fn finding(rule: &'static Rule, summary: String) -> Finding {
         evidence: Vec::new(),
         remediation: Vec::new(),
         explains: Vec::new(),
+        chain: Vec::new(),
+        symptom: None,
         blocks_all_logins: false,
         explains_failure: true,
         hint_score: 0,

@@ -27,6 +27,7 @@ pub static RULE: Rule = Rule {
     fix: "Stop the flood (fail2ban, firewall rate limits); raise MaxStartups if the load is \
           legitimate; exempt trusted networks from PerSourcePenalties.",
     needs: "auth.log/secure or journal; sshd_config for the settings in effect",
+    symptom: "connection reset before the banner",
     check,
 };
 

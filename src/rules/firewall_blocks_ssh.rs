@@ -25,6 +25,7 @@ pub static RULE: Rule = Rule {
     example: "kernel: [UFW BLOCK] IN=eth0 OUT= SRC=198.51.100.23 DST=10.0.1.5 ... PROTO=TCP SPT=50514 DPT=22 ... SYN",
     fix: "Allow the client's address (or network) to the SSH port in the firewall that blocks it.",
     needs: "kernel firewall log lines (kern.log, ufw.log, messages, journal); firewall dumps",
+    symptom: "connection timed out or refused",
     check,
 };
 

@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
     fix: "Verify the server's new fingerprint out of band, then ssh-keygen -R HOST and connect \
           again.",
     needs: "the client's ssh output (ssh -v transcript or terminal text)",
+    symptom: "host key verification failed",
     check,
 };
 

@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
     example: "sshd[2210]: Invalid user alcie from 198.51.100.61 port 52211",
     fix: "Use the right user name (ssh alice@host), or create the account if it should exist.",
     needs: "auth.log/secure or journal; /etc/passwd to suggest the intended account",
+    symptom: "permission denied",
     check,
 };
 

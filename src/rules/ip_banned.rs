@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
     fix: "Unban the address (fail2ban-client set sshd unbanip ADDR) and, for trusted networks, \
           add them to ignoreip.",
     needs: "fail2ban.log or fail2ban-client status; auth.log for the failures behind the ban",
+    symptom: "connection refused or timed out",
     check,
 };
 

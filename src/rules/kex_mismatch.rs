@@ -25,6 +25,7 @@ pub static RULE: Rule = Rule {
     fix: "Upgrade the client; if impossible, enable the one needed algorithm for that client \
           only, in a Match Address block.",
     needs: "auth.log/secure or journal",
+    symptom: "no matching key exchange, connection closed",
     check,
 };
 

@@ -50,6 +50,9 @@ pub struct Rule {
     pub fix: &'static str,
     /// The artifacts it reads, by name, for `rootline rules ID`.
     pub needs: &'static str,
+    /// What the person trying to log in sees, in a few words ("connection refused"): the
+    /// end of a causal chain in the report.
+    pub symptom: &'static str,
     pub check: fn(&RuleContext) -> Vec<Finding>,
 }
 

@@ -24,6 +24,7 @@ pub static RULE: Rule = Rule {
     fix: "Unlock or re-enable the account (faillock --reset, chage -E -1), or fix \
           /etc/security/access.conf, or remove /etc/nologin.",
     needs: "auth.log/secure or journal with PAM lines",
+    symptom: "permission denied or connection closed",
     check,
 };
 

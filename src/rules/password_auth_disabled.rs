@@ -28,6 +28,7 @@ pub static RULE: Rule = Rule {
     fix: "Give the user a key (ssh-copy-id), or enable passwords where intended, in the file that \
           wins (often /etc/ssh/sshd_config.d/*.conf).",
     needs: "sshd_config (with its drop-ins) or sshd -T; auth.log/secure or journal",
+    symptom: "permission denied (publickey)",
     check,
 };
 

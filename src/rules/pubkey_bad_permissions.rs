@@ -23,6 +23,7 @@ pub static RULE: Rule = Rule {
     fix:
         "chmod go-w ~ ; chmod 700 ~/.ssh ; chmod 600 ~/.ssh/authorized_keys ; chown -R USER: ~/.ssh",
     needs: "auth.log/secure or journal; an ls -l or stat listing to show the modes",
+    symptom: "key refused, permission denied",
     check,
 };
 

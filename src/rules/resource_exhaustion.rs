@@ -24,6 +24,7 @@ pub static RULE: Rule = Rule {
     fix: "Find and bound what consumed the resource; protect sshd (OOMScoreAdjust=-1000, \
           TasksMax) so an admin can always log in.",
     needs: "kernel log (dmesg, kern.log or the journal); auth.log; free/meminfo, df, ps snapshots",
+    symptom: "connection closed or refused",
     check,
 };
 
@@ -86,16 +87,26 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
     for (e, _) in hits.iter().take(10) {
         cite(&mut f, e);
     }
+    let hit_count = f.evidence.len();
+    f.evidence.extend(context_evidence(ctx, &hits, resource));
     let pressure = snapshot_evidence(ctx, resource);
     f.evidence.extend(pressure);
     let killed_service = hits.iter().any(|(e, _)| {
         matches!(e.kind, EventKind::UnitOomKill | EventKind::UnitFailed)
             || e.fields.victim.as_deref() == Some("sshd")
     });
-    if killed_service {
+    let restarted = killed_service
+        .then(|| restarted_after(ctx, &hits))
+        .flatten();
+    if killed_service && restarted.is_none() {
         f.explains = vec!["sshd-not-running"];
     }
-    let first = hits[0].0;
+    // The kernel's own report names the victim; prefer it for the summary.
+    let first = hits
+        .iter()
+        .map(|(e, _)| *e)
+        .find(|e| e.fields.victim.is_some())
+        .unwrap_or(hits[0].0);
     let what = match resource {
         Resource::Memory => match (&first.fields.victim, first.fields.victim_pid) {
             (Some(v), Some(pid)) => {
@@ -116,13 +127,22 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
             .time
             .map(|t| format!(" at {}", crate::finding::format_time(&t)))
             .unwrap_or_default(),
-        if killed_service {
-            "; the SSH service went down with it"
-        } else {
-            ""
+        match (killed_service, restarted) {
+            (true, None) => "; the SSH service went down with it".to_owned(),
+            (true, Some(at)) => format!(
+                "; systemd restarted the SSH service{}, so later failures have another cause",
+                at.map(|t| format!(" at {}", crate::finding::format_time(&t)))
+                    .unwrap_or_default()
+            ),
+            _ => String::new(),
         }
     );
-    f.confidence = if f.evidence.len() > hits.len().min(10) {
+    // Once the service is back, the kill is history: worth knowing, not why logins fail now.
+    if restarted.is_some() {
+        f.severity = Severity::Low;
+        f.explains_failure = false;
+    }
+    f.confidence = if f.evidence.len() > hit_count {
         0.95
     } else {
         0.85
@@ -152,6 +172,54 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
         ],
     };
     vec![finish(f, 14)]
+}
+
+/// When systemd (or anything) started sshd again after the last kill: the time of the
+/// first start after it, `Some(None)` for an undated start.
+fn restarted_after(
+    ctx: &RuleContext,
+    hits: &[(&Event, Resource)],
+) -> Option<Option<chrono::DateTime<chrono::Utc>>> {
+    let last_kill = hits.iter().filter_map(|(e, _)| e.time).max()?;
+    ctx.events()
+        .filter(|e| e.time.is_some_and(|t| t > last_kill))
+        .find(|e| {
+            let ssh_unit = e.fields.unit.as_deref().is_some_and(is_sshd_unit);
+            (e.kind == EventKind::UnitStarted && ssh_unit) || e.kind == EventKind::ServerListening
+        })
+        .map(|e| e.time)
+}
+
+/// What surrounds the hits: earlier OOM kills of other processes (memory was already
+/// short) and the kernel refusing forks in the same minutes as sshd's failed forks.
+fn context_evidence(ctx: &RuleContext, hits: &[(&Event, Resource)], r: Resource) -> Vec<Evidence> {
+    let first = hits.iter().filter_map(|(e, _)| e.time).min();
+    let last = hits.iter().filter_map(|(e, _)| e.time).max();
+    let (Some(first), Some(last)) = (first, last) else {
+        return Vec::new();
+    };
+    let window = chrono::Duration::hours(2);
+    let near = |e: &Event| {
+        e.time
+            .is_some_and(|t| t >= first - window && t <= last + window)
+    };
+    let hit = |e: &Event| hits.iter().any(|(h, _)| std::ptr::eq(*h, e));
+    let (kind, note) = match r {
+        Resource::Memory => (
+            EventKind::KernelOomKill,
+            "an earlier OOM kill: memory was already short",
+        ),
+        Resource::Processes => (
+            EventKind::KernelForkRejected,
+            "the kernel refused a fork at the same time",
+        ),
+        _ => return Vec::new(),
+    };
+    ctx.events_of(kind)
+        .filter(|e| near(e) && !hit(e))
+        .take(3)
+        .map(|e| Evidence::from_event(e).with_note(note))
+        .collect()
 }
 
 /// The snapshot line that shows the pressure: little memory available, a full disk.
@@ -195,7 +263,59 @@ fn snapshot_evidence(ctx: &RuleContext, resource: Resource) -> Vec<Evidence> {
                 }
             }
         }
-        Resource::Processes | Resource::FileDescriptors => {}
+        Resource::Processes => out.extend(process_hog(ctx)),
+        Resource::FileDescriptors => {}
+    }
+    if resource == Resource::Memory {
+        out.extend(memory_hog(ctx));
     }
     out
+}
+
+/// The process holding most of the memory in a `ps` snapshot, when it holds half or more.
+fn memory_hog(ctx: &RuleContext) -> Option<Evidence> {
+    ctx.facts.resources.ps.iter().find_map(|list| {
+        let p = list
+            .value
+            .processes
+            .iter()
+            .filter(|p| p.mem.is_some())
+            .max_by(|a, b| {
+                a.mem
+                    .partial_cmp(&b.mem)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })?;
+        let share = p.mem?;
+        (share >= 50.0).then(|| {
+            let location = list.location(p.line);
+            let text = ctx.facts.line_text(&location).unwrap_or_default();
+            Evidence::at(&location, text).with_note(format!(
+                "{} (pid {}) holds {share:.1}% of memory",
+                p.program(),
+                p.pid
+            ))
+        })
+    })
+}
+
+/// The user owning most processes in a `ps` snapshot, when that is half or more of them.
+fn process_hog(ctx: &RuleContext) -> Option<Evidence> {
+    ctx.facts.resources.ps.iter().find_map(|list| {
+        let procs = &list.value.processes;
+        let mut by_user: std::collections::BTreeMap<&str, usize> = Default::default();
+        for p in procs {
+            *by_user.entry(p.user.as_deref().unwrap_or("?")).or_default() += 1;
+        }
+        let (user, n) = by_user.into_iter().max_by_key(|(_, n)| *n)?;
+        if n * 2 < procs.len() || n < 50 {
+            return None;
+        }
+        let p = procs.iter().find(|p| p.user.as_deref() == Some(user))?;
+        let location = list.location(p.line);
+        let text = ctx.facts.line_text(&location).unwrap_or_default();
+        Some(
+            Evidence::at(&location, text)
+                .with_note(format!("{n} of {} processes belong to {user}", procs.len())),
+        )
+    })
 }

@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
     fix: "Log in as a named user and use sudo; or, if root logins are intended, use a key and \
           PermitRootLogin prohibit-password.",
     needs: "auth.log/secure or journal; sshd_config or sshd -T for the password case",
+    symptom: "permission denied",
     check,
 };
 

@@ -20,6 +20,7 @@ pub static RULE: Rule = Rule {
         "sshd[611]: error: Bind to port 22 on 10.50.0.9 failed: Cannot assign requested address.",
     fix: "Point ListenAddress at the host's current address, or remove it to listen on all.",
     needs: "sshd's log or ss/netstat; sshd_config; ip addr",
+    symptom: "connection refused",
     check,
 };
 

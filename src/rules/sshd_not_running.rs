@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
     fix: "Start the service and enable it at boot: sudo systemctl enable --now sshd (ssh on \
           Debian and Ubuntu).",
     needs: "auth.log/secure/messages or a journal export; systemctl status",
+    symptom: "connection refused",
     check,
 };
 

@@ -23,6 +23,7 @@ pub static RULE: Rule = Rule {
     example: "client: Connecting to app03 [10.40.0.3] port 22 / server: Server listening on 0.0.0.0 port 2222.",
     fix: "Connect to the port sshd uses (ssh -p PORT), or make sshd listen on the expected port.",
     needs: "the client's ssh output; sshd_config, sshd's log or ss/netstat",
+    symptom: "connection refused",
     check,
 };
 

@@ -20,6 +20,7 @@ pub static RULE: Rule = Rule {
     example: "sshd[2301]: /etc/ssh/sshd_config: line 34: Bad configuration option: PermitRootLogn",
     fix: "Run sudo sshd -t to see the error, fix it, then sudo systemctl restart sshd.",
     needs: "a log or journal with sshd's start-up output; sshd_config to cite the bad line",
+    symptom: "connection refused",
     check,
 };
 

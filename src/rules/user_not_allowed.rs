@@ -24,6 +24,7 @@ pub static RULE: Rule = Rule {
     fix: "Add the user (or their group) to the Allow list, or remove them from the Deny list, \
           then sudo sshd -t && sudo systemctl reload sshd.",
     needs: "auth.log/secure or journal; sshd_config to cite the directive",
+    symptom: "permission denied",
     check,
 };
 

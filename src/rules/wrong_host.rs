@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
     fix: "Correct the name or its DNS / /etc/hosts entry on the client; connect to the server's \
           real address to confirm.",
     needs: "the client's ssh output; ip addr (or ifconfig) from the server",
+    symptom: "name not resolved or wrong host reached",
     check,
 };
 

@@ -21,6 +21,7 @@ pub static RULE: Rule = Rule {
     example: "sshd[4410]: Failed password for erin from 10.20.0.15 port 51514 ssh2",
     fix: "Reset the password (sudo passwd USER) or, better, set up key authentication.",
     needs: "auth.log/secure or journal",
+    symptom: "permission denied",
     check,
 };
 
