@@ -30,6 +30,23 @@ fn analyze_text_brute_force_success() {
     insta::assert_snapshot!(stdout(&out));
 }
 
+/// The first screen on a host where the OOM killer took sshd: the cause, when, the chain
+/// to what the user saw, and how to keep it from happening again.
+#[test]
+fn analyze_text_oom_killed_sshd() {
+    let out = rootline(&["analyze", "samples/oom-sshd-killed.tar.xz"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    let first_screen: Vec<&str> = text.lines().take(25).collect();
+    let first_screen = first_screen.join("\n");
+    assert!(first_screen.contains("killed sshd (pid 1043) at 2026-11-19T13:58:12Z"));
+    assert!(first_screen.contains(
+        "chain: resource-exhaustion -> sshd-not-running -> connection refused since 2026-11-19 13:58 UTC"
+    ));
+    assert!(first_screen.contains("OOMScoreAdjust=-1000"));
+    insta::assert_snapshot!(text);
+}
+
 #[test]
 fn analyze_json_user_not_allowed() {
     let out = rootline(&[

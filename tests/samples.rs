@@ -91,3 +91,60 @@ fn check(expected: &Expectations) {
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+/// Causal chains and kernel event times: for each row of `samples/expected-chains.tsv`, the
+/// finding exists with exactly that chain (its id, then what it explains, link by link), and
+/// the evidence line named is cited with that time in UTC.
+#[test]
+fn samples_give_their_chains_and_event_times_in_utc() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let text = std::fs::read_to_string(root.join("expected-chains.tsv")).expect("chains table");
+    let mut failures = Vec::new();
+    let mut rows = 0;
+    for (n, line) in text.lines().enumerate().skip(1) {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        rows += 1;
+        let cols: Vec<&str> = line.split('\t').collect();
+        assert_eq!(cols.len(), 6, "expected-chains.tsv line {}: {line}", n + 1);
+        let [sample, id, chain, path, line_no, time] =
+            [cols[0], cols[1], cols[2], cols[3], cols[4], cols[5]];
+        let analysis = analyze(&root.join(sample), &Options::default()).expect("analyse sample");
+        let Some(f) = analysis.report.findings.iter().find(|f| f.id == id) else {
+            failures.push(format!("{sample}: no {id} finding"));
+            continue;
+        };
+        let want: Vec<&str> = chain.split(',').collect();
+        if f.chain != want {
+            failures.push(format!(
+                "{sample}: {id} chain {:?}, expected {want:?}",
+                f.chain
+            ));
+        }
+        if path == "-" {
+            continue;
+        }
+        let line_no: usize = line_no.parse().expect("line number");
+        match f
+            .evidence
+            .iter()
+            .find(|e| &*e.path == path && e.line == line_no)
+        {
+            None => failures.push(format!("{sample}: {id} does not cite {path}:{line_no}")),
+            Some(e) => {
+                let got = e.time.map(|t| rootline::finding::format_time(&t));
+                if got.as_deref() != Some(time) {
+                    failures.push(format!(
+                        "{sample}: {path}:{line_no} at {got:?}, expected {time}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        rows >= 8,
+        "the resource samples and a config chain are listed"
+    );
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}

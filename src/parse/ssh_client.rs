@@ -318,6 +318,15 @@ impl ClientEvent {
                 },
             ),
             ClientEvent::HostKeyVerificationFailed => (EventKind::ClientHostKeyFailed, f),
+            // The server accepted TCP and hung up before its banner: MaxStartups,
+            // PerSourcePenalties, a crashed helper, or a proxy.
+            ClientEvent::KexIdentification { reason } => (
+                EventKind::ClientConnectFailed,
+                EventFields {
+                    reason: Some(format!("closed before the banner: {reason}")),
+                    ..f
+                },
+            ),
             _ => return None,
         })
     }
@@ -329,8 +338,8 @@ fn names(methods: &[AuthMethod]) -> Vec<String> {
 
 /// Confidence that a text is an ssh client transcript.
 pub fn sniff(head: &str) -> f32 {
-    // A terminal transcript that runs ssh and shows one of its messages.
-    let runs_ssh = head.lines().take(3).any(|l| ssh_command(l).is_some());
+    // A terminal transcript or CI job log that runs ssh and shows one of its messages.
+    let runs_ssh = head.lines().take(40).any(|l| ssh_command(l).is_some());
     if runs_ssh && head.lines().any(|l| classify(l.trim()).is_some()) {
         return 0.9;
     }

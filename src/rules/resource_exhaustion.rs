@@ -41,6 +41,8 @@ fn is_ssh_process(name: &str) -> bool {
     name.starts_with("sshd")
 }
 
+const NO_SPACE: &str = "No space left on device";
+
 fn classify(e: &Event) -> Option<Resource> {
     let reason = e.fields.reason.as_deref().unwrap_or("");
     let ssh_unit = e.fields.unit.as_deref().is_some_and(is_sshd_unit);
@@ -65,7 +67,7 @@ fn classify(e: &Event) -> Option<Resource> {
                 Resource::Processes
             })
         }
-        _ if reason.contains("No space left on device")
+        _ if (reason.contains(NO_SPACE) || e.text.contains(NO_SPACE))
             && (e.program.starts_with("sshd") || e.kind == EventKind::PamSessionFailed) =>
         {
             Some(Resource::Disk)
