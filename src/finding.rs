@@ -182,6 +182,10 @@ pub struct TimelineEntry {
     pub line: usize,
     pub fields: serde_json::Value,
     pub findings: Vec<&'static str>,
+    /// What the time rests on when it is not read straight from the line (a `dmesg -T`
+    /// clock, seconds since boot placed from the uptime).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_note: Option<&'static str>,
 }
 
 /// Everything one analysis produced.

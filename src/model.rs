@@ -501,6 +501,9 @@ pub struct Event {
     pub location: Location,
     /// The evidence text: the line as it stands in the member.
     pub text: String,
+    /// Set when the time rests on an assumption (a `dmesg -T` clock that drifts, seconds
+    /// since boot placed from an uptime in minutes): what it rests on.
+    pub time_note: Option<&'static str>,
 }
 
 /// Finding severities, ordered so that `Critical > High > ...`.

@@ -38,6 +38,19 @@ pub struct ClockFacts {
     /// How long the machine had been up when the bundle was collected (`uptime`,
     /// `/proc/uptime`): with the collection time it gives the boot time.
     pub uptime: Option<(chrono::Duration, String)>,
+    /// `journalctl --list-boots`: each boot's offset (0 the running one, -1 the one
+    /// before), id, and the local time of its first journal entry with the zone written.
+    pub listed_boots: Vec<ListedBoot>,
+}
+
+/// A boot as `journalctl --list-boots` lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListedBoot {
+    pub offset: i64,
+    pub id: String,
+    pub first_entry: chrono::NaiveDateTime,
+    /// The zone abbreviation as printed (`UTC`, `CET`).
+    pub zone: String,
 }
 
 /// User overrides from the command line.
@@ -60,6 +73,9 @@ pub struct TimeContext {
     /// When the running kernel booted, from the collection time and the uptime; dmesg's
     /// seconds since boot of the last boot are placed from it.
     pub boot_time: Option<DateTime<Utc>>,
+    /// Earlier and current boots from `journalctl --list-boots`: offset (0 current, -1 the
+    /// one before), boot id, and the UTC time of the boot's first journal entry.
+    pub boots: Vec<(i64, String, DateTime<Utc>)>,
 }
 
 impl TimeContext {
@@ -128,11 +144,26 @@ impl TimeContext {
             }
             _ => None,
         };
+        let boots = facts
+            .listed_boots
+            .iter()
+            .filter_map(|b| {
+                let utc = if matches!(b.zone.as_str(), "UTC" | "GMT" | "Z") {
+                    Some(b.first_entry.and_utc())
+                } else if zone_known {
+                    zone.to_utc(b.first_entry)
+                } else {
+                    None
+                };
+                Some((b.offset, b.id.clone(), utc?))
+            })
+            .collect();
         let ctx = TimeContext {
             collected_at,
             zone,
             zone_known,
             boot_time,
+            boots,
             reference,
             year_override: overrides.year,
         };

@@ -78,3 +78,112 @@ fn year_override_wins() {
         .time
         .is_some_and(|t| chrono::Datelike::year(&t) == 2019));
 }
+
+/// dmesg with two boots: the OOM kill in the earlier boot has no uptime of its own.
+/// `journalctl --list-boots` dates that boot by its first journal entry; without it the
+/// report stays undated and a warning says why.
+const TWO_BOOTS: &str = "[    0.000000] Linux version 5.15.0-125-generic (buildd@lcy02-amd64-101) (gcc (Ubuntu 11.4.0-1ubuntu1~22.04) 11.4.0) #135-Ubuntu SMP
+[    0.000000] Command line: BOOT_IMAGE=/boot/vmlinuz-5.15.0-125-generic root=/dev/vda1 ro
+[ 3600.500000] sshd invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0
+[ 3600.500100] oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/system.slice/ssh.service,task=sshd,pid=812,uid=0
+[ 3600.600000] Out of memory: Killed process 812 (sshd) total-vm:15480kB, anon-rss:1200kB, file-rss:6400kB, shmem-rss:0kB, UID:0 pgtables:68kB oom_score_adj:0
+[    0.000000] Linux version 5.15.0-125-generic (buildd@lcy02-amd64-101) (gcc (Ubuntu 11.4.0-1ubuntu1~22.04) 11.4.0) #135-Ubuntu SMP
+[    0.000000] Command line: BOOT_IMAGE=/boot/vmlinuz-5.15.0-125-generic root=/dev/vda1 ro
+[   12.000000] EXT4-fs (vda1): re-mounted. Opts: (null). Quota mode: none.
+";
+
+const LIST_BOOTS: &str =
+    "IDX BOOT ID                          FIRST ENTRY                 LAST ENTRY
+ -1 0b7c2c9f2f0a4a8e9d1b7c3e5f6a7b8c Sat 2026-11-21 08:00:00 UTC Sat 2026-11-21 09:20:11 UTC
+  0 5d3e1f2a9b8c4d7e8f6a5b4c3d2e1f0a Sat 2026-11-21 09:30:00 UTC Sat 2026-11-21 10:00:00 UTC
+";
+
+fn oom_event(a: &rootline::analysis::Analysis) -> Option<&rootline::model::Event> {
+    a.facts
+        .events
+        .iter()
+        .find(|e| e.kind == rootline::model::EventKind::KernelOomKill)
+}
+
+#[test]
+fn an_earlier_boot_is_dated_from_the_boot_list() {
+    let b = bundle(&[
+        ("sos_commands/kernel/dmesg", TWO_BOOTS, None),
+        (
+            "sos_commands/logs/journalctl_--list-boots",
+            LIST_BOOTS,
+            None,
+        ),
+        (
+            "sos_commands/date/date",
+            "Sat Nov 21 10:00:00 UTC 2026\n",
+            None,
+        ),
+        (
+            "sos_commands/host/uptime",
+            " 10:00:00 up 30 min,  1 user,  load average: 0.10, 0.20, 0.30\n",
+            None,
+        ),
+    ]);
+    let a = analyze_bundle(&b, &Options::default()).unwrap();
+    let oom = oom_event(&a).expect("the OOM report is an event");
+    // First entry 08:00:00 plus 3600.5 s.
+    assert_eq!(
+        oom.time
+            .map(|t| rootline::finding::format_time(&t))
+            .as_deref(),
+        Some("2026-11-21T09:00:00.500Z")
+    );
+    assert!(oom.time_note.is_some_and(|n| n.contains("--list-boots")));
+
+    let without = bundle(&[
+        ("sos_commands/kernel/dmesg", TWO_BOOTS, None),
+        (
+            "sos_commands/date/date",
+            "Sat Nov 21 10:00:00 UTC 2026\n",
+            None,
+        ),
+        (
+            "sos_commands/host/uptime",
+            " 10:00:00 up 30 min,  1 user,  load average: 0.10, 0.20, 0.30\n",
+            None,
+        ),
+    ]);
+    let a = analyze_bundle(&without, &Options::default()).unwrap();
+    assert_eq!(oom_event(&a).and_then(|e| e.time), None);
+    assert!(a
+        .report
+        .diagnostics
+        .iter()
+        .any(|d| d.message.contains("could not be placed in time")));
+}
+
+#[test]
+fn dmesg_wall_clock_times_are_taken_as_printed_but_flagged() {
+    let dmesg_t = "[Sat Nov 21 09:00:00 2026] sshd invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0
+[Sat Nov 21 09:00:00 2026] oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/system.slice/ssh.service,task=sshd,pid=812,uid=0
+[Sat Nov 21 09:00:01 2026] Out of memory: Killed process 812 (sshd) total-vm:15480kB, anon-rss:1200kB, file-rss:6400kB, shmem-rss:0kB, UID:0 pgtables:68kB oom_score_adj:0
+";
+    let b = bundle(&[
+        ("sos_commands/kernel/dmesg_-T", dmesg_t, None),
+        (
+            "sos_commands/date/date",
+            "Sat Nov 21 10:00:00 UTC 2026\n",
+            None,
+        ),
+    ]);
+    let a = analyze_bundle(&b, &Options::default()).unwrap();
+    let oom = oom_event(&a).expect("the OOM report is an event");
+    assert_eq!(
+        oom.time
+            .map(|t| rootline::finding::format_time(&t))
+            .as_deref(),
+        Some("2026-11-21T09:00:00Z")
+    );
+    assert!(oom.time_note.is_some_and(|n| n.contains("dmesg -T")));
+    assert!(a
+        .report
+        .diagnostics
+        .iter()
+        .any(|d| d.message.contains("drift")));
+}

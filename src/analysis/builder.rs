@@ -294,6 +294,22 @@ impl<'t> FactsBuilder<'t> {
             return counts;
         };
         let last_boot = log.value.boots.last().map(|b| b.index);
+        let boot_count = log.value.boots.len();
+        // Earlier boots have no uptime of their own; `journalctl --list-boots` dates them
+        // by their first journal entry, matched by boot id or by counting back.
+        let earlier_boot_start = |index: usize, id: Option<&str>| {
+            let offset = index as i64 - (boot_count as i64 - 1);
+            self.time
+                .boots
+                .iter()
+                .find(|(o, bid, _)| {
+                    id.map_or(*o == offset, |id| {
+                        bid.replace('-', "") == id.replace('-', "")
+                    })
+                })
+                .map(|(_, _, t)| *t)
+        };
+        let mut from_list = 0;
         let mut years = self
             .time
             .year_tracker(crate::time::yearless_months(&a.text), a.mtime);
@@ -305,17 +321,52 @@ impl<'t> FactsBuilder<'t> {
                 continue;
             };
             let at = ev.at();
+            let boot = log.value.boot_of(at.line);
+            let since = |secs: f64, start: DateTime<Utc>| {
+                chrono::Duration::try_milliseconds((secs * 1000.0) as i64).map(|d| start + d)
+            };
             event.time = match (&written, at.uptime, self.time.boot_time) {
-                (RecordTime::SinceBoot(_) | RecordTime::Unknown, Some(secs), Some(boot))
-                    if log.value.boot_of(at.line).map(|b| b.index) == last_boot =>
+                (RecordTime::SinceBoot(_) | RecordTime::Unknown, Some(secs), Some(start))
+                    if boot.map(|b| b.index) == last_boot =>
                 {
-                    chrono::Duration::try_milliseconds((secs * 1000.0) as i64).map(|d| boot + d)
+                    event.time_note = Some(
+                        "seconds since boot placed from the collection time less the uptime",
+                    );
+                    since(secs, start)
                 }
+                (RecordTime::SinceBoot(_) | RecordTime::Unknown, Some(secs), _) => boot
+                    .and_then(|b| earlier_boot_start(b.index, b.boot_id.as_deref()))
+                    .filter(|_| boot.map(|b| b.index) != last_boot)
+                    .and_then(|start| {
+                        from_list += 1;
+                        event.time_note = Some(
+                            "an earlier boot, placed from its first journal entry in journalctl --list-boots",
+                        );
+                        since(secs, start)
+                    }),
                 (RecordTime::SinceBoot(_) | RecordTime::Unknown, _, _) => None,
-                _ => self.time.to_utc(&written, &mut years),
+                _ => {
+                    let wall_clock = log.value.lines.iter().any(|l| {
+                        l.line == at.line && l.source == kernel::TimeSource::DmesgWallClock
+                    });
+                    if wall_clock {
+                        event.time_note = Some(
+                            "dmesg -T time: boot time plus uptime, late by any time spent suspended",
+                        );
+                    }
+                    self.time.to_utc(&written, &mut years)
+                }
             };
             undated += usize::from(event.time.is_none());
             events.push(event);
+        }
+        if from_list > 0 {
+            self.diagnostics.push(
+                Diagnostic::info(format!(
+                    "{from_list} kernel report(s) of earlier boots placed from journalctl                      --list-boots (each boot's first journal entry, accurate to seconds)"
+                ))
+                .at_path(a.path.clone()),
+            );
         }
         if undated > 0 {
             self.diagnostics.push(
@@ -362,6 +413,7 @@ impl<'t> FactsBuilder<'t> {
                 message: l.text.clone(),
                 location: Location::new(a.path.clone(), l.line + a.line_offset),
                 text: l.text,
+                time_note: None,
             });
         }
         (recognized, events)
@@ -384,6 +436,7 @@ impl<'t> FactsBuilder<'t> {
                 message,
                 location: Location::new(a.path.clone(), line.line + a.line_offset),
                 text: line.text,
+                time_note: None,
             });
         }
         self.keep_source(a);

@@ -61,6 +61,13 @@ pub(super) fn clock_facts(
                     }
                 }
             }
+            ArtifactKind::JournalBoots => {
+                facts.listed_boots.extend(
+                    crate::parse::journal::parse_boots(&a.text)
+                        .iter()
+                        .filter_map(listed_boot),
+                );
+            }
             ArtifactKind::TimezoneName => {
                 if let Some(zone) =
                     clock::parse_timezone_file(&a.text).and_then(|(n, _)| Zone::parse(&n))
@@ -118,6 +125,25 @@ pub(super) fn clock_facts(
         .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0));
     facts.newest_absolute = logs.newest_absolute;
     facts
+}
+
+/// A `--list-boots` row's first entry, `Mon 2026-11-16 08:12:01 UTC`, as local time and
+/// zone abbreviation.
+fn listed_boot(b: &crate::parse::journal::Boot) -> Option<crate::time::ListedBoot> {
+    let words: Vec<&str> = b.first.split_whitespace().collect();
+    let (date, time, zone) = match words.as_slice() {
+        [_, date, time, zone, ..] => (*date, *time, *zone),
+        _ => return None,
+    };
+    let first_entry =
+        chrono::NaiveDateTime::parse_from_str(&format!("{date} {time}"), "%Y-%m-%d %H:%M:%S")
+            .ok()?;
+    Some(crate::time::ListedBoot {
+        offset: b.index,
+        id: b.id.clone(),
+        first_entry,
+        zone: zone.to_owned(),
+    })
 }
 
 pub(super) fn describe(a: &Artifact) -> String {

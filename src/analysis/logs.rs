@@ -82,6 +82,7 @@ pub fn classify_record(record: LogRecord, artifact: &Artifact, keep_all: bool) -
         message: record.message,
         location,
         text: record.text,
+        time_note: None,
     };
     Classified::Event(Box::new(event), record.time)
 }
@@ -428,6 +429,7 @@ pub fn kernel_event(
         message: at.message.clone(),
         location: Location::new(path.clone(), at.line + line_offset),
         text: at.text.clone(),
+        time_note: None,
     };
     Some((event, at.time.clone()))
 }

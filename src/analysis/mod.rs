@@ -143,7 +143,8 @@ fn analyze_parts(bundle: &Bundle, mut logs: LogStream, options: &Options) -> Res
     diagnostics.extend(rule_ctx.take_diagnostics());
     rank::rank(&mut findings, &hints);
 
-    let timeline = root_cause_timeline(&facts.events, &findings);
+    let mut timeline = root_cause_timeline(&facts.events, &findings);
+    timeline::add_snapshots(&mut timeline, &facts, &findings, &time_ctx);
     let report = Report {
         schema_version: SCHEMA_VERSION,
         bundle: BundleInfo {

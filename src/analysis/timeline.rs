@@ -69,9 +69,100 @@ pub(super) fn root_cause_timeline(events: &[Event], findings: &[Finding]) -> Vec
             line: e.location.line,
             fields: serde_json::to_value(&e.fields).unwrap_or_default(),
             findings: ids.cloned().unwrap_or_default(),
+            time_note: e.time_note,
         });
     }
     out
+}
+
+/// Puts the snapshots findings cite (`top`, `ps`, `free`, `df`, `vmstat`...) on the
+/// root-cause timeline at the moment they were taken: `top`'s own clock when its header
+/// has one, else the bundle's collection time.
+pub(super) fn add_snapshots(
+    timeline: &mut Vec<TimelineEntry>,
+    facts: &crate::facts::Facts,
+    findings: &[Finding],
+    time: &TimeContext,
+) {
+    let r = &facts.resources;
+    let snapshot_paths: Vec<(&std::sync::Arc<str>, &'static str)> = r
+        .top
+        .iter()
+        .map(|s| (&s.path, "top"))
+        .chain(r.ps.iter().map(|s| (&s.path, "ps")))
+        .chain(r.free.iter().map(|s| (&s.path, "free")))
+        .chain(r.meminfo.iter().map(|s| (&s.path, "meminfo")))
+        .chain(r.loadavg.iter().map(|s| (&s.path, "loadavg")))
+        .chain(r.disks.iter().map(|s| (&s.path, "df")))
+        .chain(r.vmstat.iter().map(|s| (&s.path, "vmstat")))
+        .collect();
+    let mut added = Vec::new();
+    for f in findings {
+        for e in &f.evidence {
+            let Some((_, what)) = snapshot_paths.iter().find(|(p, _)| **p == e.path) else {
+                continue;
+            };
+            if let Some(i) = added.iter().position(
+                |(p, l, _): &(std::sync::Arc<str>, usize, Vec<&'static str>)| {
+                    *p == e.path && *l == e.line
+                },
+            ) {
+                let ids: &mut Vec<&'static str> = &mut added[i].2;
+                if !ids.contains(&f.id) {
+                    ids.push(f.id);
+                }
+                continue;
+            }
+            added.push((e.path.clone(), e.line, vec![f.id]));
+            let taken = top_clock(facts, &e.path, time).or(time.collected_at);
+            timeline.push(TimelineEntry {
+                time: taken,
+                host: facts.hosts.iter().next().cloned(),
+                kind: "snapshot",
+                message: format!("{what}: {}", e.text.trim()),
+                path: e.path.clone(),
+                line: e.line,
+                fields: serde_json::json!({ "note": e.note }),
+                findings: Vec::new(),
+                time_note: Some(if taken == time.collected_at {
+                    "a snapshot, placed at the bundle's collection time"
+                } else {
+                    "a snapshot, placed at the clock time in top's header"
+                }),
+            });
+        }
+    }
+    for entry in timeline.iter_mut().filter(|t| t.kind == "snapshot") {
+        if let Some((_, _, ids)) = added
+            .iter()
+            .find(|(p, l, _)| *p == entry.path && *l == entry.line)
+        {
+            entry.findings = ids.clone();
+        }
+    }
+    timeline.sort_by_key(|t| (t.time.is_none(), t.time));
+}
+
+/// The time in a `top` header (`top - 14:05:01 up ...`) on the collection date, when the
+/// cited snapshot is a `top` one and the collection day is known.
+fn top_clock(
+    facts: &crate::facts::Facts,
+    path: &std::sync::Arc<str>,
+    time: &TimeContext,
+) -> Option<DateTime<Utc>> {
+    let top = facts.resources.top.iter().find(|t| t.path == *path)?;
+    let header = top.value.first()?.header.as_ref()?;
+    let collected = time.collected_at?;
+    // The header has no date: take the latest moment with that local clock time that is
+    // not after the collection (the zone's offset is at most a day either way).
+    let utc_day = collected.date_naive();
+    (-1..=1)
+        .filter_map(|d| {
+            let day = utc_day + chrono::Duration::days(d);
+            time.zone.to_utc(day.and_time(header.clock))
+        })
+        .filter(|t| *t <= collected + chrono::Duration::minutes(1))
+        .max()
 }
 
 /// A record as an event on the UTC clock, or `None` when it is not one to keep. Records

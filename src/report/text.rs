@@ -158,10 +158,12 @@ fn write_timeline(report: &Report, out: &mut dyn Write, paint: &Paint) -> io::Re
     }
     writeln!(out, "{}", paint.bold("Root-cause timeline (UTC)"))?;
     for e in &report.timeline {
+        // `~` marks a time that rests on an assumption (see the JSON's `time_note`).
+        let approx = if e.time_note.is_some() { "~" } else { " " };
         let time = e
             .time
-            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-            .unwrap_or_else(|| "????-??-?? ??:??:??".into());
+            .map(|t| format!("{}{approx}", t.format("%Y-%m-%d %H:%M:%S")))
+            .unwrap_or_else(|| "????-??-?? ??:??:?? ".into());
         let tags = if e.findings.is_empty() {
             String::new()
         } else {
@@ -170,7 +172,7 @@ fn write_timeline(report: &Report, out: &mut dyn Write, paint: &Paint) -> io::Re
         let marker = if e.findings.is_empty() { " " } else { "*" };
         writeln!(
             out,
-            "  {marker} {time}  {:<22} {}  {}{}",
+            "  {marker} {time} {:<22} {}  {}{}",
             e.kind,
             e.message.trim_end(),
             paint.dim(&format!("{}:{}", e.path, e.line)),
