@@ -187,3 +187,42 @@ fn dmesg_wall_clock_times_are_taken_as_printed_but_flagged() {
         .iter()
         .any(|d| d.message.contains("drift")));
 }
+
+/// `uptime` counts minutes, so a boot time from it can be off by up to one. When kern.log
+/// wrote one of the dmesg's lines with its wall clock, that line dates the boot instead.
+#[test]
+fn a_kernel_line_in_kern_log_dates_the_dmesg_boot_to_the_second() {
+    let dmesg = "[    0.000000] Linux version 5.15.0-125-generic (buildd@lcy02-amd64-101) #135-Ubuntu SMP
+[ 1000.250000] EXT4-fs (vdb1): mounted filesystem with ordered data mode. Quota mode: none.
+[ 3600.500000] sshd invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0
+[ 3600.600000] Out of memory: Killed process 812 (sshd) total-vm:15480kB, anon-rss:1200kB, file-rss:6400kB, shmem-rss:0kB, UID:0 pgtables:68kB oom_score_adj:0
+";
+    // Booted 08:59:20 UTC: kern.log wrote the mount at 09:16:00.
+    let kern = "Nov 21 09:16:00 web1 kernel: [ 1000.250000] EXT4-fs (vdb1): mounted filesystem with ordered data mode. Quota mode: none.\n";
+    let b = bundle(&[
+        ("sos_commands/kernel/dmesg", dmesg, None),
+        ("var/log/kern.log", kern, None),
+        (
+            "sos_commands/date/date",
+            "Sat Nov 21 10:00:00 UTC 2026\n",
+            None,
+        ),
+        // Says booted 09:00:00: 40 seconds late.
+        (
+            "sos_commands/host/uptime",
+            " 10:00:00 up  1:00,  1 user,  load average: 0.10, 0.20, 0.30\n",
+            None,
+        ),
+    ]);
+    let a = analyze_bundle(&b, &Options::default()).unwrap();
+    let oom = oom_event(&a).expect("the OOM report is an event");
+    assert_eq!(
+        oom.time
+            .map(|t| rootline::finding::format_time(&t))
+            .as_deref(),
+        Some("2026-11-21T09:59:20.250Z") // 09:16:00 less 1000.25 s plus 3600.5 s: syslog keeps whole seconds
+    );
+    assert!(oom
+        .time_note
+        .is_some_and(|n| n.contains("same kernel line")));
+}

@@ -29,6 +29,8 @@ pub(super) struct FactsBuilder<'t> {
     pub(super) summaries: Vec<ArtifactSummary>,
     pub(super) diagnostics: Vec<Diagnostic>,
     pub(super) config_files: Vec<ConfigSource>,
+    /// Kernel lines the logs wrote with both clocks, to date a raw dmesg's boots.
+    pub(super) kernel_marks: super::logs::KernelMarks,
 }
 
 /// An sshd configuration file found in the bundle.
@@ -50,6 +52,7 @@ impl<'t> FactsBuilder<'t> {
             summaries: Vec::new(),
             diagnostics: Vec::new(),
             config_files: Vec::new(),
+            kernel_marks: Default::default(),
         }
     }
 
@@ -310,6 +313,31 @@ impl<'t> FactsBuilder<'t> {
                 .map(|(_, _, t)| *t)
         };
         let mut from_list = 0;
+        // The surest anchor: a line of this dmesg that a syslog file also wrote, with its
+        // wall clock, at the same second since boot.
+        let mut anchors: HashMap<usize, DateTime<Utc>> = HashMap::new();
+        for boot in &log.value.boots {
+            let matched = log.value.lines[boot.lines.clone()].iter().find_map(|l| {
+                let secs = l.uptime?;
+                if l.source != kernel::TimeSource::Uptime {
+                    return None;
+                }
+                let mark = self.kernel_marks.find(secs, &l.message)?;
+                let mut years = match &mark.written {
+                    RecordTime::YearLess { month, day, .. } => {
+                        self.time.year_tracker([(*month, *day)], None)
+                    }
+                    _ => crate::time::YearTracker::unknown(),
+                };
+                let wall = self.time.to_utc(&mark.written, &mut years)?;
+                let since = chrono::Duration::try_milliseconds((secs * 1000.0) as i64)?;
+                Some(wall - since)
+            });
+            if let Some(start) = matched {
+                anchors.insert(boot.index, start);
+            }
+        }
+        let mut from_marks = 0;
         let mut years = self
             .time
             .year_tracker(crate::time::yearless_months(&a.text), a.mtime);
@@ -325,7 +353,17 @@ impl<'t> FactsBuilder<'t> {
             let since = |secs: f64, start: DateTime<Utc>| {
                 chrono::Duration::try_milliseconds((secs * 1000.0) as i64).map(|d| start + d)
             };
+            let anchor = boot.and_then(|b| anchors.get(&b.index)).copied();
             event.time = match (&written, at.uptime, self.time.boot_time) {
+                (RecordTime::SinceBoot(_) | RecordTime::Unknown, Some(secs), _)
+                    if anchor.is_some() =>
+                {
+                    from_marks += 1;
+                    event.time_note = Some(
+                        "seconds since boot placed by the same kernel line in a log that wrote its wall-clock time (to the second)",
+                    );
+                    anchor.and_then(|start| since(secs, start))
+                }
                 (RecordTime::SinceBoot(_) | RecordTime::Unknown, Some(secs), Some(start))
                     if boot.map(|b| b.index) == last_boot =>
                 {
@@ -359,6 +397,14 @@ impl<'t> FactsBuilder<'t> {
             };
             undated += usize::from(event.time.is_none());
             events.push(event);
+        }
+        if from_marks > 0 {
+            self.diagnostics.push(
+                Diagnostic::info(format!(
+                    "{from_marks} kernel report(s) placed by kernel lines that a syslog file                      also wrote with its wall clock"
+                ))
+                .at_path(a.path.clone()),
+            );
         }
         if from_list > 0 {
             self.diagnostics.push(

@@ -111,6 +111,52 @@ pub struct LogStream {
     pub diagnostics: Vec<Diagnostic>,
     /// The newest absolute time any log wrote, a fallback reference for the year.
     pub newest_absolute: Option<DateTime<Utc>>,
+    /// Kernel lines that syslog wrote with both its wall clock and the kernel's seconds
+    /// since boot: the same line in a raw dmesg dates that dmesg's boot.
+    pub kernel_marks: KernelMarks,
+}
+
+/// A bounded set of kernel lines seen with both clocks: the first lines of each boot
+/// (`Linux version` at 0.000000) and the most recent ones, which a dmesg ring buffer
+/// shares with kern.log.
+#[derive(Debug, Default)]
+pub struct KernelMarks {
+    early: Vec<KernelMark>,
+    recent: std::collections::VecDeque<KernelMark>,
+}
+
+/// A kernel line's seconds since boot (in microseconds), message and wall time as written.
+#[derive(Clone, Debug)]
+pub struct KernelMark {
+    pub micros: i64,
+    pub message: String,
+    pub written: RecordTime,
+    pub path: Arc<str>,
+}
+
+impl KernelMarks {
+    const EARLY: usize = 512;
+    const RECENT: usize = 4096;
+
+    fn push(&mut self, mark: KernelMark) {
+        if mark.micros < 60_000_000 && self.early.len() < Self::EARLY {
+            self.early.push(mark);
+            return;
+        }
+        if self.recent.len() == Self::RECENT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(mark);
+    }
+
+    /// The mark of the same kernel line: same seconds since boot and same message.
+    pub fn find(&self, secs: f64, message: &str) -> Option<&KernelMark> {
+        let micros = (secs * 1_000_000.0).round() as i64;
+        self.early
+            .iter()
+            .chain(self.recent.iter())
+            .find(|m| m.micros == micros && m.message == message)
+    }
 }
 
 impl LogStream {
@@ -153,7 +199,18 @@ impl LogStream {
                     }
                     if kernel::is_kernel_record(&record) {
                         host = host.or_else(|| record.host.clone());
-                        reports.extend(kernel_reports.push(kernel::from_record(&record)));
+                        let line = kernel::from_record(&record);
+                        if let (Some(secs), false) =
+                            (line.uptime, matches!(record.time, RecordTime::SinceBoot(_)))
+                        {
+                            self.kernel_marks.push(KernelMark {
+                                micros: (secs * 1_000_000.0).round() as i64,
+                                message: line.message.clone(),
+                                written: record.time.clone(),
+                                path: a.path.clone(),
+                            });
+                        }
+                        reports.extend(kernel_reports.push(line));
                     }
                     match classify_record(record, a, false) {
                         Classified::Event(event, time) => {

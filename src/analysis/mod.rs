@@ -110,6 +110,7 @@ fn analyze_parts(bundle: &Bundle, mut logs: LogStream, options: &Options) -> Res
     let hints = hints(options, &time_ctx)?;
 
     let mut builder = FactsBuilder::new(&time_ctx);
+    builder.kernel_marks = std::mem::take(&mut logs.kernel_marks);
     for artifact in &artifacts {
         builder.add(artifact);
     }
