@@ -152,6 +152,8 @@ pub struct JournalMeta {
     pub unit: Option<String>,
     pub transport: Option<String>,
     pub boot_id: Option<String>,
+    /// Microseconds since boot: the kernel's own `_SOURCE_MONOTONIC_TIMESTAMP` for kernel
+    /// records, else journald's `__MONOTONIC_TIMESTAMP`.
     pub monotonic_us: Option<u64>,
     pub priority: Option<u8>,
 }

@@ -226,3 +226,50 @@ fn a_kernel_line_in_kern_log_dates_the_dmesg_boot_to_the_second() {
         .time_note
         .is_some_and(|n| n.contains("same kernel line")));
 }
+
+/// The journal keeps the kernel's own timestamp of each kernel line; the same line in a
+/// raw dmesg then dates that dmesg's boot exactly.
+#[test]
+fn a_journal_kernel_record_dates_the_dmesg_boot() {
+    let dmesg = "[    0.000000] Linux version 5.15.0-125-generic (buildd@lcy02-amd64-101) #135-Ubuntu SMP
+[ 1000.250000] EXT4-fs (vdb1): mounted filesystem with ordered data mode. Quota mode: none.
+[ 3600.500000] sshd invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0
+[ 3600.600000] Out of memory: Killed process 812 (sshd) total-vm:15480kB, anon-rss:1200kB, file-rss:6400kB, shmem-rss:0kB, UID:0 pgtables:68kB oom_score_adj:0
+";
+    // 2026-11-21T09:16:00.250Z: booted at 08:59:20 exactly.
+    let export = "__CURSOR=k1\n__REALTIME_TIMESTAMP=1795252560250000\n__MONOTONIC_TIMESTAMP=1000250412\n_SOURCE_MONOTONIC_TIMESTAMP=1000250000\n_BOOT_ID=5d3e1f2a9b8c4d7e8f6a5b4c3d2e1f0a\n_TRANSPORT=kernel\nSYSLOG_IDENTIFIER=kernel\nPRIORITY=6\n_HOSTNAME=web1\nMESSAGE=EXT4-fs (vdb1): mounted filesystem with ordered data mode. Quota mode: none.\n\n";
+    let b = bundle(&[
+        ("sos_commands/kernel/dmesg", dmesg, None),
+        (
+            "sos_commands/logs/journalctl_--no-pager_-o_export",
+            export,
+            None,
+        ),
+        (
+            "sos_commands/date/date",
+            "Sat Nov 21 10:00:00 UTC 2026\n",
+            None,
+        ),
+        (
+            "sos_commands/host/uptime",
+            " 10:00:00 up  1:00,  1 user,  load average: 0.10, 0.20, 0.30\n",
+            None,
+        ),
+    ]);
+    let a = analyze_bundle(&b, &Options::default()).unwrap();
+    let oom = a
+        .facts
+        .events
+        .iter()
+        .find(|e| {
+            e.kind == rootline::model::EventKind::KernelOomKill
+                && e.location.path.ends_with("dmesg")
+        })
+        .expect("the OOM report is an event");
+    assert_eq!(
+        oom.time
+            .map(|t| rootline::finding::format_time(&t))
+            .as_deref(),
+        Some("2026-11-21T09:59:20.500Z")
+    );
+}

@@ -226,7 +226,12 @@ fn record_from_fields(mut f: HashMap<String, String>, line: usize) -> LogRecord 
         unit,
         transport: f.remove("_TRANSPORT"),
         boot_id: f.remove("_BOOT_ID"),
-        monotonic_us: f.get("__MONOTONIC_TIMESTAMP").and_then(|v| v.parse().ok()),
+        // For kernel records, the kernel's own timestamp (what dmesg prints) beats the
+        // moment journald received the line.
+        monotonic_us: f
+            .get("_SOURCE_MONOTONIC_TIMESTAMP")
+            .or_else(|| f.get("__MONOTONIC_TIMESTAMP"))
+            .and_then(|v| v.parse().ok()),
         priority: f.get("PRIORITY").and_then(|v| v.parse().ok()),
     };
     let text = render(&time, host.as_deref(), &program, pid, &message);
