@@ -38,6 +38,8 @@ pub struct ClockFacts {
     /// How long the machine had been up when the bundle was collected (`uptime`,
     /// `/proc/uptime`): with the collection time it gives the boot time.
     pub uptime: Option<(chrono::Duration, String)>,
+    /// `btime` of `/proc/stat`: the boot time itself, to the second.
+    pub btime: Option<(DateTime<Utc>, String)>,
     /// `journalctl --list-boots`: each boot's offset (0 the running one, -1 the one
     /// before), id, and the local time of its first journal entry with the zone written.
     pub listed_boots: Vec<ListedBoot>,
@@ -133,6 +135,14 @@ impl TimeContext {
         }
         let zone_known = overrides.zone.is_some() || facts.zone.is_some();
         let boot_time = match (collected_at, &facts.uptime) {
+            _ if facts.btime.is_some() => facts.btime.as_ref().map(|(t, source)| {
+                diags.push(Diagnostic::info(format!(
+                    "boot time {} from btime in {source}; kernel seconds since boot are placed \
+                     from it",
+                    crate::finding::format_time(t)
+                )));
+                *t
+            }),
             (Some(c), Some((up, source))) => {
                 let boot = c - *up;
                 diags.push(Diagnostic::info(format!(

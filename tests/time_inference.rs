@@ -273,3 +273,33 @@ fn a_journal_kernel_record_dates_the_dmesg_boot() {
         Some("2026-11-21T09:59:20.500Z")
     );
 }
+
+#[test]
+fn proc_stat_btime_places_dmesg_to_the_second() {
+    let dmesg = "[ 3600.500000] sshd invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0
+[ 3600.600000] Out of memory: Killed process 812 (sshd) total-vm:15480kB, anon-rss:1200kB, file-rss:6400kB, shmem-rss:0kB, UID:0 pgtables:68kB oom_score_adj:0
+";
+    let b = bundle(&[
+        ("sos_commands/kernel/dmesg", dmesg, None),
+        // btime 2026-11-21T08:59:20Z; uptime alone would say 09:00:00.
+        ("proc/stat", "cpu  1 2 3 4\nbtime 1795251560\n", None),
+        (
+            "sos_commands/date/date",
+            "Sat Nov 21 10:00:00 UTC 2026\n",
+            None,
+        ),
+        (
+            "sos_commands/host/uptime",
+            " 10:00:00 up  1:00,  1 user,  load average: 0.10, 0.20, 0.30\n",
+            None,
+        ),
+    ]);
+    let a = analyze_bundle(&b, &Options::default()).unwrap();
+    let oom = oom_event(&a).expect("the OOM report is an event");
+    assert_eq!(
+        oom.time
+            .map(|t| rootline::finding::format_time(&t))
+            .as_deref(),
+        Some("2026-11-21T09:59:20.500Z")
+    );
+}

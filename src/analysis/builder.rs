@@ -201,6 +201,7 @@ impl<'t> FactsBuilder<'t> {
             | ArtifactKind::SysconfigClock
             | ArtifactKind::Uptime
             | ArtifactKind::ProcUptime
+            | ArtifactKind::ProcStat
             | ArtifactKind::Hostname
             | ArtifactKind::Hostnamectl => (lines, 0),
             // Recognised, but no stage of this version reads it yet.
@@ -368,7 +369,7 @@ impl<'t> FactsBuilder<'t> {
                     if boot.map(|b| b.index) == last_boot =>
                 {
                     event.time_note = Some(
-                        "seconds since boot placed from the collection time less the uptime",
+                        "seconds since boot placed from the boot time (btime, or the collection time less the uptime)",
                     );
                     since(secs, start)
                 }

@@ -61,6 +61,11 @@ pub(super) fn clock_facts(
                     }
                 }
             }
+            ArtifactKind::ProcStat => {
+                if let Some(t) = clock::parse_proc_stat_btime(&a.text) {
+                    facts.btime = Some((t, source.clone()));
+                }
+            }
             ArtifactKind::JournalBoots => {
                 facts.listed_boots.extend(
                     crate::parse::journal::parse_boots(&a.text)

@@ -73,6 +73,7 @@ artifact_kinds! {
     SysconfigClock => "sysconfig-clock", "/etc/sysconfig/clock";
     Uptime => "uptime", "uptime output";
     ProcUptime => "proc-uptime", "/proc/uptime";
+    ProcStat => "proc-stat", "/proc/stat (its btime is the boot time)";
     Hostname => "hostname", "hostname or /etc/hostname";
     Hostnamectl => "hostnamectl", "hostnamectl status";
     SshClient => "ssh-client", "ssh client output (ssh -v transcript)";
@@ -430,6 +431,7 @@ fn kind_by_path(location: &Location) -> Option<ArtifactKind> {
         "/etc/sysconfig/clock" => SysconfigClock,
         "/etc/hostname" => Hostname,
         "/proc/uptime" => ProcUptime,
+        "/proc/stat" => ProcStat,
         "/proc/meminfo" => Meminfo,
         "/proc/loadavg" => Loadavg,
         "/etc/hosts" => Hosts,

@@ -774,6 +774,15 @@ pub fn parse_proc_uptime(text: &str) -> Option<(f64, f64)> {
     (up.is_finite() && up >= 0.0 && idle.is_finite()).then_some((up, idle))
 }
 
+/// The `btime` line of `/proc/stat`: when the running kernel booted, in seconds since the
+/// epoch.
+pub fn parse_proc_stat_btime(text: &str) -> Option<DateTime<Utc>> {
+    text.lines().find_map(|l| {
+        let secs: i64 = l.strip_prefix("btime ")?.trim().parse().ok()?;
+        DateTime::<Utc>::from_timestamp(secs, 0)
+    })
+}
+
 /// Where a host name was read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HostNameSource {
@@ -877,6 +886,17 @@ pub fn sniff(head: &str) -> f32 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn proc_stat_btime_is_the_boot_time() {
+        let stat = "cpu  10 0 20 3000 4 0 1 0 0 0\nintr 1234\nctxt 5678\nbtime 1795248000\nprocesses 991\n";
+        assert_eq!(
+            parse_proc_stat_btime(stat).map(|t| t.to_rfc3339()),
+            Some("2026-11-21T08:00:00+00:00".to_owned())
+        );
+        assert_eq!(parse_proc_stat_btime("btime soon\n"), None);
+    }
+
     use super::*;
 
     #[test]
