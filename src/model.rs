@@ -332,6 +332,8 @@ event_kinds! {
     ClientHostKeyFailed => "client_host_key_failed",
     // a line of a program rootline does not interpret (full timelines only)
     LogLine => "log_line",
+    // a snapshot of the system (top, ps, free, df, vmstat) at the moment it was taken
+    Snapshot => "snapshot",
     // a recognised source whose message this version does not classify
     Other => "other",
 }

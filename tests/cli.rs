@@ -254,3 +254,28 @@ fn hints_rank_the_reported_attempt_first() {
         .unwrap()
         .contains(&serde_json::json!("grace")));
 }
+
+#[test]
+fn timeline_places_snapshots_at_their_collection_time() {
+    let out = rootline(&["timeline", "samples/disk-full.tar.gz"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    let full = lines
+        .iter()
+        .position(|l| l.contains("snapshot") && l.contains("100% /var"))
+        .expect("the df snapshot is on the timeline");
+    assert!(
+        lines[full].starts_with("2026-11-20 11:20:44"),
+        "{}",
+        lines[full]
+    );
+    let last_login = lines
+        .iter()
+        .rposition(|l| l.contains("session_pty_req"))
+        .expect("the failed pty request");
+    assert!(
+        last_login < full,
+        "snapshots come after the events before collection"
+    );
+}

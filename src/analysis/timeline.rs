@@ -152,17 +152,9 @@ fn top_clock(
 ) -> Option<DateTime<Utc>> {
     let top = facts.resources.top.iter().find(|t| t.path == *path)?;
     let header = top.value.first()?.header.as_ref()?;
-    let collected = time.collected_at?;
-    // The header has no date: take the latest moment with that local clock time that is
-    // not after the collection (the zone's offset is at most a day either way).
-    let utc_day = collected.date_naive();
-    (-1..=1)
-        .filter_map(|d| {
-            let day = utc_day + chrono::Duration::days(d);
-            time.zone.to_utc(day.and_time(header.clock))
-        })
-        .filter(|t| *t <= collected + chrono::Duration::minutes(1))
-        .max()
+    // The header has no date: the latest moment with that clock time not after the
+    // collection.
+    latest_at_clock(header.clock, time)
 }
 
 /// A record as an event on the UTC clock, or `None` when it is not one to keep. Records
@@ -205,16 +197,121 @@ pub fn stream_events(
             heap.push(Pending::new(e, i));
         }
     }
+    // Snapshots are one event each, at the moment they were taken, merged in by time.
+    let mut snapshots: Vec<Event> = artifacts
+        .iter()
+        .filter_map(|a| snapshot_event(a, &ctx))
+        .collect();
+    snapshots.sort_by_key(|e| std::cmp::Reverse((e.time.is_none(), e.time)));
+    let io = |e: std::io::Error| Error::Io {
+        path: "<output>".into(),
+        source: e,
+    };
     while let Some(Pending { event, source, .. }) = heap.pop() {
-        sink(&event).map_err(|e| Error::Io {
-            path: "<output>".into(),
-            source: e,
-        })?;
+        while snapshots
+            .last()
+            .is_some_and(|s| (s.time.is_none(), s.time) <= (event.time.is_none(), event.time))
+        {
+            if let Some(s) = snapshots.pop() {
+                sink(&s).map_err(io)?;
+            }
+        }
+        sink(&event).map_err(io)?;
         if let Some(e) = sources[source].next_event() {
             heap.push(Pending::new(e, source));
         }
     }
+    while let Some(s) = snapshots.pop() {
+        sink(&s).map_err(io)?;
+    }
     Ok(diagnostics)
+}
+
+/// A snapshot artifact (`top`, `ps`, `free`, `df`, `vmstat`...) as one timeline event at
+/// the moment it was taken: `top`'s header clock, else the bundle's collection time.
+fn snapshot_event(a: &Artifact, ctx: &TimeContext) -> Option<Event> {
+    use crate::detect::ArtifactKind as K;
+    let lines = || a.text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let what = match a.kind {
+        K::Top => "top",
+        K::Ps => "ps",
+        K::Free => "free",
+        K::Meminfo => "meminfo",
+        K::Loadavg => "loadavg",
+        K::Df | K::DfInodes => "df",
+        K::Vmstat => "vmstat",
+        _ => return None,
+    };
+    let summary = match a.kind {
+        K::Top => lines().take(2).collect::<Vec<_>>().join(" | "),
+        K::Ps => format!("{} processes", lines().count().saturating_sub(1)),
+        K::Free => lines().find(|l| l.starts_with("Mem:"))?.to_owned(),
+        K::Meminfo => lines()
+            .filter(|l| l.starts_with("MemTotal:") || l.starts_with("MemAvailable:"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        K::Df | K::DfInodes => {
+            let full: Vec<&str> = lines()
+                .filter(|l| {
+                    l.split_whitespace().any(|w| {
+                        w.strip_suffix('%')
+                            .and_then(|n| n.parse::<u32>().ok())
+                            .is_some_and(|n| n >= 90)
+                    })
+                })
+                .collect();
+            if full.is_empty() {
+                "no file system at 90% or more".to_owned()
+            } else {
+                full.join(" | ")
+            }
+        }
+        _ => lines().next_back()?.to_owned(),
+    };
+    let top_time = (a.kind == K::Top)
+        .then(|| top_header_time(&a.text, ctx))
+        .flatten();
+    let time = top_time.or(ctx.collected_at);
+    Some(Event {
+        time,
+        host: None,
+        program: what.to_owned(),
+        pid: None,
+        kind: crate::model::EventKind::Snapshot,
+        fields: Default::default(),
+        message: format!("{what}: {summary}"),
+        location: crate::model::Location::new(a.path.clone(), a.line_offset + 1),
+        text: a.text.lines().next().unwrap_or("").to_owned(),
+        time_note: Some(if top_time.is_some() {
+            "a snapshot, placed at the clock time in top's header"
+        } else {
+            "a snapshot, placed at the bundle's collection time"
+        }),
+    })
+}
+
+/// `top - 14:05:01 up ...` on the collection day (the latest such moment not after it).
+fn top_header_time(text: &str, ctx: &TimeContext) -> Option<DateTime<Utc>> {
+    let clock = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("top - "))?
+        .split_whitespace()
+        .next()?;
+    let clock = chrono::NaiveTime::parse_from_str(clock, "%H:%M:%S").ok()?;
+    latest_at_clock(clock, ctx)
+}
+
+/// The latest moment with this local clock time that is not after the collection.
+fn latest_at_clock(clock: chrono::NaiveTime, time: &TimeContext) -> Option<DateTime<Utc>> {
+    let collected = time.collected_at?;
+    let utc_day = collected.date_naive();
+    (-1..=1)
+        .filter_map(|d| {
+            let day = utc_day + chrono::Duration::days(d);
+            time.zone.to_utc(day.and_time(clock))
+        })
+        .filter(|t| *t <= collected + chrono::Duration::minutes(1))
+        .max()
 }
 
 type RecordIter<'a> = Box<dyn Iterator<Item = std::result::Result<LogRecord, Unparsed>> + 'a>;
