@@ -98,57 +98,50 @@ const LIST_BOOTS: &str =
   0 5d3e1f2a9b8c4d7e8f6a5b4c3d2e1f0a Sat 2026-11-21 09:30:00 UTC Sat 2026-11-21 10:00:00 UTC
 ";
 
+/// A bundle with a collection time (10:00 UTC) and an `uptime` that says "up 1:00" or
+/// "up 30 min": the clock kernel seconds are placed from, unless something better exists.
+fn with_clock(files: &[(&str, &str)], up: &str) -> Bundle {
+    let uptime = format!(" 10:00:00 up {up},  1 user,  load average: 0.10, 0.20, 0.30\n");
+    let mut all: Vec<(&str, &str, Option<i64>)> =
+        files.iter().map(|(p, t)| (*p, *t, None)).collect();
+    all.push((
+        "sos_commands/date/date",
+        "Sat Nov 21 10:00:00 UTC 2026\n",
+        None,
+    ));
+    all.push(("sos_commands/host/uptime", &uptime, None));
+    bundle(&all)
+}
+
 fn oom_event(a: &rootline::analysis::Analysis) -> Option<&rootline::model::Event> {
-    a.facts
-        .events
-        .iter()
-        .find(|e| e.kind == rootline::model::EventKind::KernelOomKill)
+    a.facts.events.iter().find(|e| {
+        e.kind == rootline::model::EventKind::KernelOomKill && e.location.path.contains("dmesg")
+    })
+}
+
+/// The time (as the JSON writes it) and the time note of the OOM kill in the dmesg of a
+/// bundle made of `files` and the clock of [`with_clock`].
+fn dmesg_oom_time(files: &[(&str, &str)], up: &str) -> (Option<String>, Option<&'static str>) {
+    let a = analyze_bundle(&with_clock(files, up), &Options::default()).unwrap();
+    let e = oom_event(&a).expect("the OOM report is an event");
+    (
+        e.time.map(|t| rootline::finding::format_time(&t)),
+        e.time_note,
+    )
 }
 
 #[test]
 fn an_earlier_boot_is_dated_from_the_boot_list() {
-    let b = bundle(&[
-        ("sos_commands/kernel/dmesg", TWO_BOOTS, None),
-        (
-            "sos_commands/logs/journalctl_--list-boots",
-            LIST_BOOTS,
-            None,
-        ),
-        (
-            "sos_commands/date/date",
-            "Sat Nov 21 10:00:00 UTC 2026\n",
-            None,
-        ),
-        (
-            "sos_commands/host/uptime",
-            " 10:00:00 up 30 min,  1 user,  load average: 0.10, 0.20, 0.30\n",
-            None,
-        ),
-    ]);
-    let a = analyze_bundle(&b, &Options::default()).unwrap();
-    let oom = oom_event(&a).expect("the OOM report is an event");
+    let files = [
+        ("sos_commands/kernel/dmesg", TWO_BOOTS),
+        ("sos_commands/logs/journalctl_--list-boots", LIST_BOOTS),
+    ];
     // First entry 08:00:00 plus 3600.5 s.
-    assert_eq!(
-        oom.time
-            .map(|t| rootline::finding::format_time(&t))
-            .as_deref(),
-        Some("2026-11-21T09:00:00.500Z")
-    );
-    assert!(oom.time_note.is_some_and(|n| n.contains("--list-boots")));
+    let (time, note) = dmesg_oom_time(&files, "30 min");
+    assert_eq!(time.as_deref(), Some("2026-11-21T09:00:00.500Z"));
+    assert!(note.is_some_and(|n| n.contains("--list-boots")));
 
-    let without = bundle(&[
-        ("sos_commands/kernel/dmesg", TWO_BOOTS, None),
-        (
-            "sos_commands/date/date",
-            "Sat Nov 21 10:00:00 UTC 2026\n",
-            None,
-        ),
-        (
-            "sos_commands/host/uptime",
-            " 10:00:00 up 30 min,  1 user,  load average: 0.10, 0.20, 0.30\n",
-            None,
-        ),
-    ]);
+    let without = with_clock(&[("sos_commands/kernel/dmesg", TWO_BOOTS)], "30 min");
     let a = analyze_bundle(&without, &Options::default()).unwrap();
     assert_eq!(oom_event(&a).and_then(|e| e.time), None);
     assert!(a
@@ -188,118 +181,50 @@ fn dmesg_wall_clock_times_are_taken_as_printed_but_flagged() {
         .any(|d| d.message.contains("drift")));
 }
 
-/// `uptime` counts minutes, so a boot time from it can be off by up to one. When kern.log
-/// wrote one of the dmesg's lines with its wall clock, that line dates the boot instead.
-#[test]
-fn a_kernel_line_in_kern_log_dates_the_dmesg_boot_to_the_second() {
-    let dmesg = "[    0.000000] Linux version 5.15.0-125-generic (buildd@lcy02-amd64-101) #135-Ubuntu SMP
+/// One boot, booted 08:59:20 UTC: a mount at 1000.25 s, and sshd OOM-killed at 3600.5 s.
+const ONE_BOOT: &str = "[    0.000000] Linux version 5.15.0-125-generic (buildd@lcy02-amd64-101) #135-Ubuntu SMP
 [ 1000.250000] EXT4-fs (vdb1): mounted filesystem with ordered data mode. Quota mode: none.
 [ 3600.500000] sshd invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0
 [ 3600.600000] Out of memory: Killed process 812 (sshd) total-vm:15480kB, anon-rss:1200kB, file-rss:6400kB, shmem-rss:0kB, UID:0 pgtables:68kB oom_score_adj:0
 ";
-    // Booted 08:59:20 UTC: kern.log wrote the mount at 09:16:00.
+
+/// `uptime` counts minutes, so a boot time from it can be off by up to one. When kern.log
+/// wrote one of the dmesg's lines with its wall clock, that line dates the boot instead.
+#[test]
+fn a_kernel_line_in_kern_log_dates_the_dmesg_boot_to_the_second() {
+    // Booted 08:59:20 UTC: kern.log wrote the mount at 09:16:00; uptime says 09:00:00.
     let kern = "Nov 21 09:16:00 web1 kernel: [ 1000.250000] EXT4-fs (vdb1): mounted filesystem with ordered data mode. Quota mode: none.\n";
-    let b = bundle(&[
-        ("sos_commands/kernel/dmesg", dmesg, None),
-        ("var/log/kern.log", kern, None),
-        (
-            "sos_commands/date/date",
-            "Sat Nov 21 10:00:00 UTC 2026\n",
-            None,
-        ),
-        // Says booted 09:00:00: 40 seconds late.
-        (
-            "sos_commands/host/uptime",
-            " 10:00:00 up  1:00,  1 user,  load average: 0.10, 0.20, 0.30\n",
-            None,
-        ),
-    ]);
-    let a = analyze_bundle(&b, &Options::default()).unwrap();
-    let oom = oom_event(&a).expect("the OOM report is an event");
-    assert_eq!(
-        oom.time
-            .map(|t| rootline::finding::format_time(&t))
-            .as_deref(),
-        Some("2026-11-21T09:59:20.250Z") // 09:16:00 less 1000.25 s plus 3600.5 s: syslog keeps whole seconds
-    );
-    assert!(oom
-        .time_note
-        .is_some_and(|n| n.contains("same kernel line")));
+    let files = [
+        ("sos_commands/kernel/dmesg", ONE_BOOT),
+        ("var/log/kern.log", kern),
+    ];
+    let (time, note) = dmesg_oom_time(&files, "1:00");
+    // 09:16:00 less 1000.25 s plus 3600.5 s: syslog keeps whole seconds, not 40 s late.
+    assert_eq!(time.as_deref(), Some("2026-11-21T09:59:20.250Z"));
+    assert!(note.is_some_and(|n| n.contains("same kernel line")));
 }
 
 /// The journal keeps the kernel's own timestamp of each kernel line; the same line in a
 /// raw dmesg then dates that dmesg's boot exactly.
 #[test]
 fn a_journal_kernel_record_dates_the_dmesg_boot() {
-    let dmesg = "[    0.000000] Linux version 5.15.0-125-generic (buildd@lcy02-amd64-101) #135-Ubuntu SMP
-[ 1000.250000] EXT4-fs (vdb1): mounted filesystem with ordered data mode. Quota mode: none.
-[ 3600.500000] sshd invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0
-[ 3600.600000] Out of memory: Killed process 812 (sshd) total-vm:15480kB, anon-rss:1200kB, file-rss:6400kB, shmem-rss:0kB, UID:0 pgtables:68kB oom_score_adj:0
-";
     // 2026-11-21T09:16:00.250Z: booted at 08:59:20 exactly.
     let export = "__CURSOR=k1\n__REALTIME_TIMESTAMP=1795252560250000\n__MONOTONIC_TIMESTAMP=1000250412\n_SOURCE_MONOTONIC_TIMESTAMP=1000250000\n_BOOT_ID=5d3e1f2a9b8c4d7e8f6a5b4c3d2e1f0a\n_TRANSPORT=kernel\nSYSLOG_IDENTIFIER=kernel\nPRIORITY=6\n_HOSTNAME=web1\nMESSAGE=EXT4-fs (vdb1): mounted filesystem with ordered data mode. Quota mode: none.\n\n";
-    let b = bundle(&[
-        ("sos_commands/kernel/dmesg", dmesg, None),
-        (
-            "sos_commands/logs/journalctl_--no-pager_-o_export",
-            export,
-            None,
-        ),
-        (
-            "sos_commands/date/date",
-            "Sat Nov 21 10:00:00 UTC 2026\n",
-            None,
-        ),
-        (
-            "sos_commands/host/uptime",
-            " 10:00:00 up  1:00,  1 user,  load average: 0.10, 0.20, 0.30\n",
-            None,
-        ),
-    ]);
-    let a = analyze_bundle(&b, &Options::default()).unwrap();
-    let oom = a
-        .facts
-        .events
-        .iter()
-        .find(|e| {
-            e.kind == rootline::model::EventKind::KernelOomKill
-                && e.location.path.ends_with("dmesg")
-        })
-        .expect("the OOM report is an event");
-    assert_eq!(
-        oom.time
-            .map(|t| rootline::finding::format_time(&t))
-            .as_deref(),
-        Some("2026-11-21T09:59:20.500Z")
-    );
+    let files = [
+        ("sos_commands/kernel/dmesg", ONE_BOOT),
+        ("sos_commands/logs/journalctl_--no-pager_-o_export", export),
+    ];
+    let (time, _) = dmesg_oom_time(&files, "1:00");
+    assert_eq!(time.as_deref(), Some("2026-11-21T09:59:20.500Z"));
 }
 
 #[test]
 fn proc_stat_btime_places_dmesg_to_the_second() {
-    let dmesg = "[ 3600.500000] sshd invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0
-[ 3600.600000] Out of memory: Killed process 812 (sshd) total-vm:15480kB, anon-rss:1200kB, file-rss:6400kB, shmem-rss:0kB, UID:0 pgtables:68kB oom_score_adj:0
-";
-    let b = bundle(&[
-        ("sos_commands/kernel/dmesg", dmesg, None),
-        // btime 2026-11-21T08:59:20Z; uptime alone would say 09:00:00.
-        ("proc/stat", "cpu  1 2 3 4\nbtime 1795251560\n", None),
-        (
-            "sos_commands/date/date",
-            "Sat Nov 21 10:00:00 UTC 2026\n",
-            None,
-        ),
-        (
-            "sos_commands/host/uptime",
-            " 10:00:00 up  1:00,  1 user,  load average: 0.10, 0.20, 0.30\n",
-            None,
-        ),
-    ]);
-    let a = analyze_bundle(&b, &Options::default()).unwrap();
-    let oom = oom_event(&a).expect("the OOM report is an event");
-    assert_eq!(
-        oom.time
-            .map(|t| rootline::finding::format_time(&t))
-            .as_deref(),
-        Some("2026-11-21T09:59:20.500Z")
-    );
+    // btime 2026-11-21T08:59:20Z; uptime alone would say 09:00:00.
+    let files = [
+        ("sos_commands/kernel/dmesg", ONE_BOOT),
+        ("proc/stat", "cpu  1 2 3 4\nbtime 1795251560\n"),
+    ];
+    let (time, _) = dmesg_oom_time(&files, "1:00");
+    assert_eq!(time.as_deref(), Some("2026-11-21T09:59:20.500Z"));
 }

@@ -543,8 +543,7 @@ public (default, active)
     fn default_zone_without_ssh_rejects_by_its_target() {
         let facts = facts_with(ZONES);
         let v = &evaluate(&facts, &probe("198.51.100.23"))[0];
-        assert_eq!(v.decision(), Some(Decision::Reject), "{:?}", v.outcomes);
-        assert_eq!(testing::decided_lines(v)[0], 11);
+        assert_eq!(testing::decided(v), (Some(Decision::Reject), 11));
         let lines = testing::near_miss_lines(v);
         assert!(lines.contains(&18) && lines.contains(&15), "{lines:?}");
     }
@@ -553,11 +552,9 @@ public (default, active)
     fn source_zones_win_and_rich_rules_accept_their_subnet() {
         let facts = facts_with(ZONES);
         let internal = &evaluate(&facts, &probe("10.40.1.2"))[0];
-        assert_eq!(internal.decision(), Some(Decision::Accept));
-        assert_eq!(testing::decided_lines(internal)[0], 6);
+        assert_eq!(testing::decided(internal), (Some(Decision::Accept), 6));
         let rich = &evaluate(&facts, &probe("10.30.0.7"))[0];
-        assert_eq!(rich.decision(), Some(Decision::Accept));
-        assert_eq!(testing::decided_lines(rich)[0], 18);
+        assert_eq!(testing::decided(rich), (Some(Decision::Accept), 18));
     }
 
     #[test]
@@ -615,11 +612,9 @@ trusted (active)
 ",
         );
         let v = &evaluate(&facts, &probe("198.51.100.23"))[0];
-        assert_eq!(v.decision(), Some(Decision::Reject));
-        assert_eq!(testing::decided_lines(v)[0], 6);
+        assert_eq!(testing::decided(v), (Some(Decision::Reject), 6));
         let other = &evaluate(&facts, &probe("203.0.113.5"))[0];
-        assert_eq!(other.decision(), Some(Decision::Accept));
-        assert_eq!(testing::decided_lines(other)[0], 4);
+        assert_eq!(testing::decided(other), (Some(Decision::Accept), 4));
     }
 
     #[test]

@@ -375,8 +375,7 @@ COMMIT
         assert_eq!(v.near_misses[0].line, 7);
 
         let inside = &evaluate(&facts, &probe("172.16.4.9"))[0];
-        assert_eq!(inside.decision(), Some(Decision::Accept));
-        assert_eq!(testing::decided_lines(inside)[0], 7);
+        assert_eq!(testing::decided(inside), (Some(Decision::Accept), 7));
     }
 
     #[test]

@@ -538,6 +538,11 @@ pub(crate) mod testing {
         v.near_misses.iter().map(|s| s.line).collect()
     }
 
+    /// The decision all outcomes agree on, and the line that decided the first.
+    pub fn decided(v: &super::Verdict) -> (Option<super::Decision>, usize) {
+        (v.decision(), decided_lines(v).first().copied().unwrap_or(0))
+    }
+
     /// The line that decided each outcome, in order.
     pub fn decided_lines(v: &super::Verdict) -> Vec<usize> {
         v.outcomes

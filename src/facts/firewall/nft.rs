@@ -604,12 +604,10 @@ mod tests {
     fn policy_drop_decides_for_outsiders_and_the_subnet_rule_is_the_near_miss() {
         let facts = facts_with(SUBNET_ONLY);
         let v = &evaluate(&facts, &probe("198.51.100.23"))[0];
-        assert_eq!(v.decision(), Some(Decision::Drop));
-        assert_eq!(testing::decided_lines(v)[0], 3);
+        assert_eq!(testing::decided(v), (Some(Decision::Drop), 3));
         assert_eq!(testing::near_miss_lines(v), [8]);
         let inside = &evaluate(&facts, &probe("10.20.3.4"))[0];
-        assert_eq!(inside.decision(), Some(Decision::Accept));
-        assert_eq!(testing::decided_lines(inside)[0], 8);
+        assert_eq!(testing::decided(inside), (Some(Decision::Accept), 8));
         // An IPv6 client never matches `ip saddr`.
         let v6 = &evaluate(&facts, &probe("2001:db8::5"))[0];
         assert_eq!(v6.decision(), Some(Decision::Drop));
@@ -635,8 +633,7 @@ table inet filter {
 ";
         let facts = facts_with(text);
         let banned = &evaluate(&facts, &probe("198.51.100.40"))[0];
-        assert_eq!(banned.decision(), Some(Decision::Reject));
-        assert_eq!(testing::decided_lines(banned)[0], 8);
+        assert_eq!(testing::decided(banned), (Some(Decision::Reject), 8));
         let other = &evaluate(&facts, &probe("198.51.100.41"))[0];
         assert_eq!(other.decision(), Some(Decision::Accept));
     }

@@ -313,15 +313,12 @@ New profiles: skip
     fn default_deny_decides_for_outside_clients_with_the_lan_rule_as_near_miss() {
         let facts = facts_with(NUMBERED);
         let v = &evaluate(&facts, &probe("198.51.100.23"))[0];
-        assert_eq!(v.decision(), Some(Decision::Drop));
-        assert_eq!(testing::decided_lines(v)[0], 3);
+        assert_eq!(testing::decided(v), (Some(Decision::Drop), 3));
         assert_eq!(testing::near_miss_lines(v), [8]);
         let lan = &evaluate(&facts, &probe("10.1.2.3"))[0];
-        assert_eq!(lan.decision(), Some(Decision::Accept));
-        assert_eq!(testing::decided_lines(lan)[0], 8);
+        assert_eq!(testing::decided(lan), (Some(Decision::Accept), 8));
         let v6 = &evaluate(&facts, &probe("2001:db8::9"))[0];
-        assert_eq!(v6.decision(), Some(Decision::Accept));
-        assert_eq!(testing::decided_lines(v6)[0], 11);
+        assert_eq!(testing::decided(v6), (Some(Decision::Accept), 11));
     }
 
     #[test]
