@@ -507,7 +507,52 @@ pub struct Event {
     pub text: String,
     /// Set when the time rests on an assumption (a `dmesg -T` clock that drifts, seconds
     /// since boot placed from an uptime in minutes): what it rests on.
-    pub time_note: Option<&'static str>,
+    pub time_note: Option<TimeNote>,
+}
+
+/// What an event's time rests on when it is not read straight from its line. One byte per
+/// event, since a bundle can hold millions of events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeNote {
+    /// `dmesg -T`: boot time plus uptime, late by any time spent suspended.
+    DmesgWallClock,
+    /// Seconds since boot placed from btime, or the collection time less the uptime.
+    BootTime,
+    /// Seconds since boot placed by the same kernel line in a log with a wall clock.
+    MatchedKernelLine,
+    /// An earlier boot dated by its first entry in `journalctl --list-boots`.
+    ListedBoot,
+    /// A snapshot placed at the clock in `top`'s header.
+    TopHeader,
+    /// A snapshot placed at the bundle's collection time.
+    Collection,
+}
+
+impl Serialize for TimeNote {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.text())
+    }
+}
+
+impl TimeNote {
+    pub fn text(self) -> &'static str {
+        match self {
+            TimeNote::DmesgWallClock => {
+                "dmesg -T time: boot time plus uptime, late by any time spent suspended"
+            }
+            TimeNote::BootTime => {
+                "seconds since boot placed from the boot time (btime, or the collection time less the uptime)"
+            }
+            TimeNote::MatchedKernelLine => {
+                "seconds since boot placed by the same kernel line in a log that wrote its wall-clock time (to the second)"
+            }
+            TimeNote::ListedBoot => {
+                "an earlier boot, placed from its first journal entry in journalctl --list-boots"
+            }
+            TimeNote::TopHeader => "a snapshot, placed at the clock time in top's header",
+            TimeNote::Collection => "a snapshot, placed at the bundle's collection time",
+        }
+    }
 }
 
 /// Finding severities, ordered so that `Critical > High > ...`.

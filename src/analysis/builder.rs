@@ -360,17 +360,13 @@ impl<'t> FactsBuilder<'t> {
                     if anchor.is_some() =>
                 {
                     from_marks += 1;
-                    event.time_note = Some(
-                        "seconds since boot placed by the same kernel line in a log that wrote its wall-clock time (to the second)",
-                    );
+                    event.time_note = Some(crate::model::TimeNote::MatchedKernelLine);
                     anchor.and_then(|start| since(secs, start))
                 }
                 (RecordTime::SinceBoot(_) | RecordTime::Unknown, Some(secs), Some(start))
                     if boot.map(|b| b.index) == last_boot =>
                 {
-                    event.time_note = Some(
-                        "seconds since boot placed from the boot time (btime, or the collection time less the uptime)",
-                    );
+                    event.time_note = Some(crate::model::TimeNote::BootTime);
                     since(secs, start)
                 }
                 (RecordTime::SinceBoot(_) | RecordTime::Unknown, Some(secs), _) => boot
@@ -378,9 +374,7 @@ impl<'t> FactsBuilder<'t> {
                     .filter(|_| boot.map(|b| b.index) != last_boot)
                     .and_then(|start| {
                         from_list += 1;
-                        event.time_note = Some(
-                            "an earlier boot, placed from its first journal entry in journalctl --list-boots",
-                        );
+                        event.time_note = Some(crate::model::TimeNote::ListedBoot);
                         since(secs, start)
                     }),
                 (RecordTime::SinceBoot(_) | RecordTime::Unknown, _, _) => None,
@@ -389,9 +383,7 @@ impl<'t> FactsBuilder<'t> {
                         l.line == at.line && l.source == kernel::TimeSource::DmesgWallClock
                     });
                     if wall_clock {
-                        event.time_note = Some(
-                            "dmesg -T time: boot time plus uptime, late by any time spent suspended",
-                        );
+                        event.time_note = Some(crate::model::TimeNote::DmesgWallClock);
                     }
                     self.time.to_utc(&written, &mut years)
                 }

@@ -69,7 +69,7 @@ pub(super) fn root_cause_timeline(events: &[Event], findings: &[Finding]) -> Vec
             line: e.location.line,
             fields: serde_json::to_value(&e.fields).unwrap_or_default(),
             findings: ids.cloned().unwrap_or_default(),
-            time_note: e.time_note,
+            time_note: e.time_note.map(crate::model::TimeNote::text),
         });
     }
     out
@@ -124,11 +124,14 @@ pub(super) fn add_snapshots(
                 line: e.line,
                 fields: serde_json::json!({ "note": e.note }),
                 findings: Vec::new(),
-                time_note: Some(if taken == time.collected_at {
-                    "a snapshot, placed at the bundle's collection time"
-                } else {
-                    "a snapshot, placed at the clock time in top's header"
-                }),
+                time_note: Some(
+                    if taken == time.collected_at {
+                        crate::model::TimeNote::Collection
+                    } else {
+                        crate::model::TimeNote::TopHeader
+                    }
+                    .text(),
+                ),
             });
         }
     }
@@ -283,9 +286,9 @@ fn snapshot_event(a: &Artifact, ctx: &TimeContext) -> Option<Event> {
         location: crate::model::Location::new(a.path.clone(), a.line_offset + 1),
         text: a.text.lines().next().unwrap_or("").to_owned(),
         time_note: Some(if top_time.is_some() {
-            "a snapshot, placed at the clock time in top's header"
+            crate::model::TimeNote::TopHeader
         } else {
-            "a snapshot, placed at the bundle's collection time"
+            crate::model::TimeNote::Collection
         }),
     })
 }
