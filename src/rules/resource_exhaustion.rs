@@ -93,6 +93,10 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
     f.evidence.extend(context_evidence(ctx, &hits, resource));
     let pressure = snapshot_evidence(ctx, resource);
     f.evidence.extend(pressure);
+    let shielded = shielded_hog(ctx, &hits);
+    if let Some((e, _)) = &shielded {
+        f.evidence.push(e.clone());
+    }
     let killed_service = hits.iter().any(|(e, _)| {
         matches!(e.kind, EventKind::UnitOomKill | EventKind::UnitFailed)
             || e.fields.victim.as_deref() == Some("sshd")
@@ -150,7 +154,13 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
         0.85
     };
     let service = common::service_name(ctx.facts);
-    f.remediation = match resource {
+    let mut remediation = match &shielded {
+        Some((_, name)) => vec![format!(
+            "{name} is exempt from the OOM killer (oom_score_adj -1000) while holding most of the memory, so the kernel kills others: bound it (MemoryMax= on its unit) or drop OOMScoreAdjust=-1000"
+        )],
+        None => Vec::new(),
+    };
+    remediation.extend(match resource {
         Resource::Memory => vec![
             "ps aux --sort=-rss | head   # what holds the memory now".to_owned(),
             "Bound the consumer: MemoryMax= on its unit, or fix its leak; add memory or swap".to_owned(),
@@ -172,8 +182,49 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
             "sudo journalctl --vacuum-size=500M; sudo find /var/log -name '*.gz' -mtime +14 -delete".to_owned(),
             "Free space, then retry the login: sshd needs /var (wtmp/btmp) and PAM may need /home or /tmp".to_owned(),
         ],
-    };
+    });
+    f.remediation = remediation;
     vec![finish(f, 14)]
+}
+
+/// The task of an OOM report that killed an SSH process, holding the most memory while
+/// the OOM killer may not pick it (`oom_score_adj` -1000): the reason the kernel killed
+/// sshd instead. Its task-table row, and its name.
+fn shielded_hog(ctx: &RuleContext, hits: &[(&Event, Resource)]) -> Option<(Evidence, String)> {
+    hits.iter()
+        .filter(|(e, _)| e.kind == EventKind::KernelOomKill)
+        .find_map(|(e, _)| {
+            let log = ctx
+                .facts
+                .resources
+                .kernel
+                .iter()
+                .find(|k| k.path == e.location.path)?;
+            let report = log.value.events.iter().find_map(|k| match k {
+                crate::parse::kernel::KernelEvent::OomKill(o)
+                    if log.location(o.at.line).line == e.location.line =>
+                {
+                    Some(o)
+                }
+                _ => None,
+            })?;
+            let hog = report.tasks.iter().max_by_key(|t| t.rss_pages)?;
+            let total: u64 = report.tasks.iter().map(|t| t.rss_pages).sum();
+            if hog.oom_score_adj > -1000 || hog.rss_pages * 2 < total {
+                return None;
+            }
+            let location = log.location(hog.line);
+            let text = ctx.facts.line_text(&location).unwrap_or_default();
+            let note = format!(
+                "{} holds {} MiB and is exempt from the OOM killer",
+                hog.name,
+                hog.rss_pages * 4 / 1024
+            );
+            Some((
+                Evidence::at(&location, text).with_note(note),
+                hog.name.clone(),
+            ))
+        })
 }
 
 /// When systemd (or anything) started sshd again after the last kill: the time of the
