@@ -44,6 +44,8 @@ fn analyze_text_oom_killed_sshd() {
         "chain: resource-exhaustion -> sshd-not-running -> connection refused since 2026-11-19 13:58 UTC"
     ));
     assert!(first_screen.contains("OOMScoreAdjust=-1000"));
+    // The reason the kernel took sshd: the hog is exempt from the OOM killer.
+    assert!(first_screen.contains("ledgerd is exempt from the OOM killer"));
     insta::assert_snapshot!(text);
 }
 
