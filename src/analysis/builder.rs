@@ -76,6 +76,13 @@ impl<'t> FactsBuilder<'t> {
             ArtifactKind::UfwRules => {
                 self.store(a, ufw::parse_user_rules, |f| &mut f.network.ufw_rules)
             }
+            // One kind for ufw's settings files and its application profiles; the text
+            // tells them apart.
+            ArtifactKind::UfwConfig
+                if ufw::sniff_app_profile(&a.text) > ufw::sniff_default(&a.text) =>
+            {
+                self.store(a, ufw::parse_app_profiles, |f| &mut f.network.ufw_apps)
+            }
             ArtifactKind::UfwConfig => {
                 self.store(a, ufw::parse_conf, |f| &mut f.network.ufw_config)
             }

@@ -32,6 +32,8 @@ pub struct NetworkFacts {
     pub ufw_status: Vec<Sourced<ufw::UfwStatus>>,
     pub ufw_rules: Vec<Sourced<ufw::UfwUserRules>>,
     pub ufw_config: Vec<Sourced<ufw::UfwConfig>>,
+    /// Application profiles (`/etc/ufw/applications.d/*`), which rules name by title.
+    pub ufw_apps: Vec<Sourced<Vec<ufw::AppProfile>>>,
     pub firewalld: Vec<Sourced<firewalld::FirewalldState>>,
     pub firewalld_zones: Vec<Sourced<firewalld::Zone>>,
     pub iptables: Vec<Sourced<iptables::Ruleset>>,

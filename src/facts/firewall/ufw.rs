@@ -15,7 +15,10 @@ use super::engine::{self, Effect, Graph};
 use super::{destination_test, interface_test, Decision, Firewall, Probe, Step, Test, Verdict};
 
 pub fn evaluate(facts: &Facts, probe: &Probe) -> Vec<Verdict> {
-    let profiles = AppProfiles::default();
+    let mut profiles = AppProfiles::default();
+    for apps in &facts.network.ufw_apps {
+        profiles.add(&apps.value);
+    }
     let mut out: Vec<Verdict> = facts
         .network
         .ufw_status
@@ -376,6 +379,31 @@ New profiles: skip
         assert_eq!(
             evaluate(&facts, &on_eth0)[0].decision(),
             Some(Decision::Accept)
+        );
+    }
+
+    #[test]
+    fn rules_naming_a_bundle_profile_use_its_ports() {
+        let mut facts = facts_with(
+            "Status: active\nDefault: deny (incoming), allow (outgoing), disabled (routed)\n\nTo                         Action      From\n--                         ------      ----\nBastionSSH                 ALLOW IN    Anywhere\n",
+        );
+        let unknown = Probe {
+            port: 2222,
+            ..probe("198.51.100.23")
+        };
+        // Without the profile, the rule's ports are not known.
+        assert_eq!(evaluate(&facts, &unknown)[0].decision(), None);
+        let profiles = parse::parse_app_profiles(
+            "[BastionSSH]\ntitle=sshd on 2222\ndescription=x\nports=2222/tcp\n",
+            &mut Vec::new(),
+        );
+        facts
+            .network
+            .ufw_apps
+            .push(sourced("applications.d/bastion", profiles));
+        assert_eq!(
+            testing::decided(&evaluate(&facts, &unknown)[0]),
+            (Some(Decision::Accept), 6)
         );
     }
 }
