@@ -97,11 +97,20 @@ impl<'t> FactsBuilder<'t> {
                     .unwrap_or("")
                     .trim_end_matches(".xml")
                     .to_owned();
-                self.store(
-                    a,
-                    |t, d| firewalld::parse_zone_xml(&name, t, d),
-                    |f| &mut f.network.firewalld_zones,
-                )
+                // Zone and service definitions share the XML kind; the root tag says which.
+                if a.text.contains("<service") && !a.text.contains("<zone") {
+                    self.store(
+                        a,
+                        |t, d| firewalld::parse_service_xml(&name, t, d),
+                        |f| &mut f.network.firewalld_services,
+                    )
+                } else {
+                    self.store(
+                        a,
+                        |t, d| firewalld::parse_zone_xml(&name, t, d),
+                        |f| &mut f.network.firewalld_zones,
+                    )
+                }
             }
             ArtifactKind::IptablesSave => {
                 self.store(a, iptables::parse_save, |f| &mut f.network.iptables)

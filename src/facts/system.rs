@@ -36,6 +36,9 @@ pub struct NetworkFacts {
     pub ufw_apps: Vec<Sourced<Vec<ufw::AppProfile>>>,
     pub firewalld: Vec<Sourced<firewalld::FirewalldState>>,
     pub firewalld_zones: Vec<Sourced<firewalld::Zone>>,
+    /// Service definitions (`/etc/firewalld/services/*.xml`), which can move a service's
+    /// ports.
+    pub firewalld_services: Vec<Sourced<firewalld::ServiceDef>>,
     pub iptables: Vec<Sourced<iptables::Ruleset>>,
     pub nft: Vec<Sourced<nft::NftRuleset>>,
     /// `ipset list` / `ipset save`: the members of the sets rules match on.

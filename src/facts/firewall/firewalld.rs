@@ -39,7 +39,10 @@ impl ZoneRef<'_> {
 }
 
 pub fn evaluate(facts: &Facts, probe: &Probe) -> Vec<Verdict> {
-    let services = ServiceTable::default();
+    let mut services = ServiceTable::default();
+    for def in &facts.network.firewalld_services {
+        services.add(&def.value);
+    }
     let mut out: Vec<Verdict> = facts
         .network
         .firewalld
@@ -687,5 +690,33 @@ lan-only-ssh (active)
         let lan = &evaluate(&facts, &on_ens3("10.2.3.4"))[0];
         assert_eq!(lan.decision(), Some(Decision::Accept));
         assert_eq!(testing::decided_lines(lan), [23]);
+    }
+
+    #[test]
+    fn a_service_file_in_the_bundle_moves_the_ssh_port() {
+        let mut facts = facts_with(
+            "public (default, active)\n  target: default\n  interfaces: ens3\n  services: ssh\n  rich rules: \n",
+        );
+        let on_2222 = Probe {
+            port: 2222,
+            ..probe("198.51.100.23")
+        };
+        assert_eq!(
+            evaluate(&facts, &on_2222)[0].decision(),
+            Some(Decision::Reject)
+        );
+        let def = parse::parse_service_xml(
+            "ssh",
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<service>\n  <short>SSH</short>\n  <port protocol=\"tcp\" port=\"2222\"/>\n</service>\n",
+            &mut Vec::new(),
+        );
+        facts
+            .network
+            .firewalld_services
+            .push(sourced("etc/firewalld/services/ssh.xml", def));
+        assert_eq!(
+            testing::decided(&evaluate(&facts, &on_2222)[0]),
+            (Some(Decision::Accept), 4)
+        );
     }
 }
