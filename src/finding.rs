@@ -129,6 +129,29 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding with nothing found yet: no evidence, summary or remediation, unranked.
+    pub fn new(id: &'static str, title: &'static str, severity: Severity) -> Finding {
+        Finding {
+            id,
+            rank: 0,
+            severity,
+            confidence: 0.8,
+            title,
+            summary: String::new(),
+            first_seen: None,
+            last_seen: None,
+            subjects: Subjects::default(),
+            evidence: Vec::new(),
+            remediation: Vec::new(),
+            explains: Vec::new(),
+            chain: Vec::new(),
+            symptom: None,
+            blocks_all_logins: false,
+            explains_failure: true,
+            hint_score: 0,
+        }
+    }
+
     /// Evidence times are the finding's span unless a rule set it explicitly.
     pub fn fill_span_from_evidence(&mut self) {
         let times = self.evidence.iter().filter_map(|e| e.time);
@@ -237,15 +260,6 @@ mod tests {
         let t1 = Utc.with_ymd_and_hms(2026, 11, 20, 14, 5, 1).unwrap();
         let t2 = Utc.with_ymd_and_hms(2026, 11, 20, 13, 0, 0).unwrap();
         let mut f = Finding {
-            id: "x",
-            rank: 0,
-            severity: Severity::High,
-            confidence: 0.9,
-            title: "t",
-            summary: String::new(),
-            first_seen: None,
-            last_seen: None,
-            subjects: Subjects::default(),
             evidence: vec![
                 Evidence {
                     time: Some(t1),
@@ -257,13 +271,7 @@ mod tests {
                 },
                 Evidence::at(&Location::new("b", 3), "config line"),
             ],
-            remediation: vec![],
-            explains: vec![],
-            chain: vec![],
-            symptom: None,
-            blocks_all_logins: false,
-            explains_failure: true,
-            hint_score: 0,
+            ..Finding::new("x", "t", Severity::High)
         };
         f.fill_span_from_evidence();
         assert_eq!(f.first_seen, Some(t2));

@@ -198,29 +198,10 @@ fn lift_roots_above_symptoms(findings: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Subjects;
     use chrono::TimeZone;
 
     fn finding(id: &'static str, severity: Severity) -> Finding {
-        Finding {
-            id,
-            rank: 0,
-            severity,
-            confidence: 0.8,
-            title: "t",
-            summary: String::new(),
-            first_seen: None,
-            last_seen: None,
-            subjects: Subjects::default(),
-            evidence: vec![],
-            remediation: vec![],
-            explains: vec![],
-            chain: vec![],
-            symptom: None,
-            blocks_all_logins: false,
-            explains_failure: true,
-            hint_score: 0,
-        }
+        Finding::new(id, "t", severity)
     }
 
     fn ids(findings: &[Finding]) -> Vec<&str> {

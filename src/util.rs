@@ -6,6 +6,22 @@ use regex::Regex;
 
 /// Levenshtein distance: how many single-character edits turn `a` into `b`. Used to suggest
 /// what a user meant (an account name, an sshd keyword) from a typo.
+/// The index of the first item `matches` accepts, pushing `make()` first when there is
+/// none: how parsers gather the tables and chains a dump may declare in any order.
+pub fn index_or_push<T>(
+    items: &mut Vec<T>,
+    matches: impl Fn(&T) -> bool,
+    make: impl FnOnce() -> T,
+) -> usize {
+    match items.iter().position(matches) {
+        Some(i) => i,
+        None => {
+            items.push(make());
+            items.len() - 1
+        }
+    }
+}
+
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();

@@ -72,28 +72,24 @@ impl<'f> RuleContext<'f> {
             .iter()
             .copied()
     }
+
+    /// Events of `kind` whose `reason` field passes `test` (`Cannot assign requested
+    /// address`, `Could not resolve ...`).
+    pub fn events_with_reason<'s>(
+        &'s self,
+        kind: EventKind,
+        test: impl Fn(&str) -> bool + 's,
+    ) -> impl Iterator<Item = &'f Event> + 's {
+        self.events_of(kind)
+            .filter(move |e| e.fields.reason.as_deref().is_some_and(&test))
+    }
 }
 
 /// Starts a finding from a rule's metadata.
 pub fn finding(rule: &'static Rule, summary: String) -> Finding {
     Finding {
-        id: rule.id,
-        rank: 0,
-        severity: rule.severity,
-        confidence: 0.8,
-        title: rule.title,
         summary,
-        first_seen: None,
-        last_seen: None,
-        subjects: Subjects::default(),
-        evidence: Vec::new(),
-        remediation: Vec::new(),
-        explains: Vec::new(),
-        chain: Vec::new(),
-        symptom: None,
-        blocks_all_logins: false,
-        explains_failure: true,
-        hint_score: 0,
+        ..Finding::new(rule.id, rule.title, rule.severity)
     }
 }
 
@@ -302,6 +298,11 @@ pub fn is_system_account(facts: &crate::facts::Facts, user: &str) -> bool {
     }
 }
 
+/// Whether the event came from one of `addrs`.
+pub fn comes_from(e: &Event, addrs: &BTreeSet<&str>) -> bool {
+    e.fields.addr.as_deref().is_some_and(|a| addrs.contains(a))
+}
+
 pub fn is_guessing(stats: &SourceStats) -> bool {
     stats.failures.len() >= GUESSING_FAILURES || stats.users.len() >= GUESSING_NAMES
 }
@@ -318,14 +319,12 @@ pub fn guessing_sources<'f>(ctx: &RuleContext<'f>) -> BTreeSet<&'f str> {
 /// What the user's own ssh client reported when it could not connect (`Connection timed
 /// out`, `Connection refused`, `No route to host`), when the bundle has its output.
 pub fn client_connect_failures<'f>(ctx: &RuleContext<'f>) -> Vec<&'f Event> {
-    ctx.events_of(EventKind::ClientConnectFailed)
-        .filter(|e| {
-            let reason = e.fields.reason.as_deref().unwrap_or("");
-            ["timed out", "refused", "No route", "unreachable"]
-                .iter()
-                .any(|r| reason.contains(r))
-        })
-        .collect()
+    ctx.events_with_reason(EventKind::ClientConnectFailed, |reason| {
+        ["timed out", "refused", "No route", "unreachable"]
+            .iter()
+            .any(|r| reason.contains(r))
+    })
+    .collect()
 }
 
 /// Administrators' commands that changed the firewall, for the story of how it closed.

@@ -98,11 +98,8 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
     {
         cite(&mut f, e);
     }
-    let before_banner = ctx.events_of(EventKind::ClientConnectFailed).filter(|e| {
-        e.fields
-            .reason
-            .as_deref()
-            .is_some_and(|r| r.starts_with("closed before the banner"))
+    let before_banner = ctx.events_with_reason(EventKind::ClientConnectFailed, |r| {
+        r.starts_with("closed before the banner")
     });
     for e in before_banner.take(4) {
         f.evidence

@@ -42,11 +42,7 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
         if !is_invalid || user.is_empty() || not_allowed.contains(user) {
             continue;
         }
-        if e.fields
-            .addr
-            .as_deref()
-            .is_some_and(|a| guessing.contains(a))
-        {
+        if common::comes_from(e, &guessing) {
             continue;
         }
         by_user.entry(user).or_default().push(e);

@@ -28,12 +28,8 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
     let listening = common::sshd_listening(ctx);
     let host_addrs = common::host_addresses(ctx);
     let unavailable: Vec<_> = ctx
-        .events_of(EventKind::BindFailed)
-        .filter(|e| {
-            e.fields
-                .reason
-                .as_deref()
-                .is_some_and(|r| r.contains("Cannot assign requested address"))
+        .events_with_reason(EventKind::BindFailed, |r| {
+            r.contains("Cannot assign requested address")
         })
         .collect();
     let reachable = listening.iter().any(|l| {

@@ -29,12 +29,8 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &RuleContext) -> Vec<Finding> {
     let host_addrs = common::host_addresses(ctx);
     let unresolved: Vec<_> = ctx
-        .events_of(EventKind::ClientConnectFailed)
-        .filter(|e| {
-            e.fields
-                .reason
-                .as_deref()
-                .is_some_and(|r| r.starts_with("Could not resolve"))
+        .events_with_reason(EventKind::ClientConnectFailed, |r| {
+            r.starts_with("Could not resolve")
         })
         .collect();
     let elsewhere: Vec<_> = if host_addrs.is_empty() {

@@ -64,11 +64,7 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
         let Some(user) = e.fields.user.as_deref() else {
             continue;
         };
-        if e.fields
-            .addr
-            .as_deref()
-            .is_some_and(|a| guessing.contains(a))
-        {
+        if common::comes_from(e, &guessing) {
             continue;
         }
         by_user.entry(user).or_default().push(e);

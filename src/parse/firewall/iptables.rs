@@ -35,7 +35,7 @@ use regex::Regex;
 
 use crate::model::Diagnostic;
 pub use crate::parse::inet::{service_port, Cidr, PortRange};
-use crate::util::words_with_offsets as fields;
+use crate::util::{index_or_push, words_with_offsets as fields};
 
 /// Which address family the dump is for: `iptables` or `ip6tables`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -443,13 +443,11 @@ impl Table {
     }
 
     fn chain_mut(&mut self, name: &str, line: usize) -> &mut Chain {
-        let i = match self.chains.iter().position(|c| c.name == name) {
-            Some(i) => i,
-            None => {
-                self.chains.push(Chain::new(name, line));
-                self.chains.len() - 1
-            }
-        };
+        let i = index_or_push(
+            &mut self.chains,
+            |c| c.name == name,
+            || Chain::new(name, line),
+        );
         &mut self.chains[i]
     }
 
@@ -483,13 +481,11 @@ impl Ruleset {
     }
 
     fn table_mut(&mut self, name: &str, line: usize) -> &mut Table {
-        let i = match self.tables.iter().position(|t| t.name == name) {
-            Some(i) => i,
-            None => {
-                self.tables.push(Table::new(name, line));
-                self.tables.len() - 1
-            }
-        };
+        let i = index_or_push(
+            &mut self.tables,
+            |t| t.name == name,
+            || Table::new(name, line),
+        );
         &mut self.tables[i]
     }
 }

@@ -34,6 +34,7 @@ use serde_json::Value as Json;
 
 use super::iptables::{prompt_command, Cidr, Counters, PortRange, Rate};
 use crate::model::Diagnostic;
+use crate::util::index_or_push;
 
 /// The address family of a table.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -390,39 +391,35 @@ impl NftRuleset {
     }
 
     fn table_index(&mut self, family: Family, name: &str, line: usize) -> usize {
-        if let Some(i) = self
-            .tables
-            .iter()
-            .position(|t| t.family == family && t.name == name)
-        {
-            return i;
-        }
-        self.tables.push(NftTable {
-            family,
-            name: name.to_owned(),
-            chains: Vec::new(),
-            sets: Vec::new(),
-            line,
-        });
-        self.tables.len() - 1
+        index_or_push(
+            &mut self.tables,
+            |t| t.family == family && t.name == name,
+            || NftTable {
+                family: family.clone(),
+                name: name.to_owned(),
+                chains: Vec::new(),
+                sets: Vec::new(),
+                line,
+            },
+        )
     }
 }
 
 fn chain_index(t: &mut NftTable, name: &str, line: usize) -> usize {
-    if let Some(i) = t.chains.iter().position(|c| c.name == name) {
-        return i;
-    }
-    t.chains.push(NftChain {
-        name: name.to_owned(),
-        kind: None,
-        hook: None,
-        priority: None,
-        policy: None,
-        policy_line: None,
-        rules: Vec::new(),
-        line,
-    });
-    t.chains.len() - 1
+    index_or_push(
+        &mut t.chains,
+        |c| c.name == name,
+        || NftChain {
+            name: name.to_owned(),
+            kind: None,
+            hook: None,
+            priority: None,
+            policy: None,
+            policy_line: None,
+            rules: Vec::new(),
+            line,
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------------------
