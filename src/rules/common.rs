@@ -411,6 +411,12 @@ pub struct Listening {
     pub evidence: Evidence,
 }
 
+/// The distinct addresses of `host_addresses` rows, sorted, as text.
+pub fn address_list(rows: &[(std::net::IpAddr, Evidence)]) -> Vec<String> {
+    let set: BTreeSet<std::net::IpAddr> = rows.iter().map(|(a, _)| *a).collect();
+    set.iter().map(ToString::to_string).collect()
+}
+
 /// The host's own addresses, each with the line of the `ip addr`/`ifconfig` output.
 pub fn host_addresses(ctx: &RuleContext) -> Vec<(std::net::IpAddr, Evidence)> {
     let mut out = Vec::new();

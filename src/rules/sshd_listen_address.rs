@@ -74,13 +74,7 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
         .iter()
         .filter_map(|e| e.fields.local_addr.clone())
         .collect();
-    let now: Vec<String> = current
-        .iter()
-        .map(|(a, _)| *a)
-        .collect::<std::collections::BTreeSet<_>>()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let now = common::address_list(&current);
     f.summary = format!(
         "sshd listens only on {}{}; remote clients cannot reach it{}.",
         if listened.is_empty() {

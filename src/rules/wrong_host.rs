@@ -67,13 +67,7 @@ fn check(ctx: &RuleContext) -> Vec<Finding> {
                 .push(ev.clone().with_note("the address this server really has"));
         }
     }
-    let real_text: Vec<String> = real
-        .iter()
-        .map(|(a, _)| *a)
-        .collect::<std::collections::BTreeSet<_>>()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let real_text = common::address_list(&real);
     let mut parts = Vec::new();
     if let Some(e) = unresolved.first() {
         parts.push(format!(
