@@ -88,6 +88,7 @@ fn rules_list_and_explain() {
     insta::assert_snapshot!(stdout(&list));
     let one = rootline(&["rules", "pam-denied"]);
     assert!(stdout(&one).contains("What it detects"));
+    assert!(stdout(&one).contains("What the user sees\n  permission denied"));
     let bad = rootline(&["rules", "no-such-id"]);
     assert_eq!(bad.status.code(), Some(2));
 }

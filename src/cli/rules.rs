@@ -29,8 +29,8 @@ pub fn run(args: &RulesArgs) -> Result<Outcome, Error> {
             };
             writeln!(
                 out,
-                "{}  ({})\n{}\n\nWhat it detects\n  {}\n\nWhy it matters\n  {}\n\nExample\n  {}\n\nFix\n  {}\n\nReads\n  {}",
-                r.id, r.severity, r.title, r.what, r.why, r.example, r.fix, r.needs
+                "{}  ({})\n{}\n\nWhat it detects\n  {}\n\nWhy it matters\n  {}\n\nWhat the user sees\n  {}\n\nExample\n  {}\n\nFix\n  {}\n\nReads\n  {}",
+                r.id, r.severity, r.title, r.what, r.why, r.symptom, r.example, r.fix, r.needs
             )
         }
     };
