@@ -333,13 +333,14 @@ impl<'t> FactsBuilder<'t> {
         // The surest anchor: a line of this dmesg that a syslog file also wrote, with its
         // wall clock, at the same second since boot.
         let mut anchors: HashMap<usize, DateTime<Utc>> = HashMap::new();
+        let marks = self.kernel_marks.index();
         for boot in &log.value.boots {
             let matched = log.value.lines[boot.lines.clone()].iter().find_map(|l| {
                 let secs = l.uptime?;
                 if l.source != kernel::TimeSource::Uptime {
                     return None;
                 }
-                let mark = self.kernel_marks.find(secs, &l.message)?;
+                let mark = marks.get(&super::logs::KernelMark::key(secs, &l.message))?;
                 let mut years = match &mark.written {
                     RecordTime::YearLess { month, day, .. } => {
                         self.time.year_tracker([(*month, *day)], None)
@@ -395,7 +396,8 @@ impl<'t> FactsBuilder<'t> {
                     }),
                 (RecordTime::SinceBoot(_) | RecordTime::Unknown, _, _) => None,
                 _ => {
-                    let wall_clock = log.value.lines.iter().any(|l| {
+                    let i = log.value.lines.partition_point(|l| l.line < at.line);
+                    let wall_clock = log.value.lines.get(i).is_some_and(|l| {
                         l.line == at.line && l.source == kernel::TimeSource::DmesgWallClock
                     });
                     if wall_clock {

@@ -118,28 +118,44 @@ pub struct LogStream {
 
 /// A bounded set of kernel lines seen with both clocks: the first lines of each boot
 /// (`Linux version` at 0.000000) and the most recent ones, which a dmesg ring buffer
-/// shares with kern.log.
+/// shares with kern.log. A line is kept as its seconds since boot and a hash of its
+/// message, so keeping one costs no allocation.
 #[derive(Debug, Default)]
 pub struct KernelMarks {
     early: Vec<KernelMark>,
     recent: std::collections::VecDeque<KernelMark>,
 }
 
-/// A kernel line's seconds since boot (in microseconds), message and wall time as written.
+/// A kernel line's seconds since boot (in microseconds), message hash and wall time as
+/// written.
 #[derive(Clone, Debug)]
 pub struct KernelMark {
     pub micros: i64,
-    pub message: String,
+    pub message_hash: u64,
     pub written: RecordTime,
-    pub path: Arc<str>,
+}
+
+impl KernelMark {
+    pub fn key(secs: f64, message: &str) -> (i64, u64) {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        message.hash(&mut h);
+        ((secs * 1_000_000.0).round() as i64, h.finish())
+    }
 }
 
 impl KernelMarks {
     const EARLY: usize = 512;
     const RECENT: usize = 4096;
 
-    fn push(&mut self, mark: KernelMark) {
-        if mark.micros < 60_000_000 && self.early.len() < Self::EARLY {
+    fn push(&mut self, secs: f64, message: &str, written: &RecordTime) {
+        let (micros, message_hash) = KernelMark::key(secs, message);
+        let mark = KernelMark {
+            micros,
+            message_hash,
+            written: written.clone(),
+        };
+        if micros < 60_000_000 && self.early.len() < Self::EARLY {
             self.early.push(mark);
             return;
         }
@@ -149,13 +165,13 @@ impl KernelMarks {
         self.recent.push_back(mark);
     }
 
-    /// The mark of the same kernel line: same seconds since boot and same message.
-    pub fn find(&self, secs: f64, message: &str) -> Option<&KernelMark> {
-        let micros = (secs * 1_000_000.0).round() as i64;
+    /// The marks by (seconds since boot, message hash), for looking up every line of a dmesg.
+    pub fn index(&self) -> HashMap<(i64, u64), &KernelMark> {
         self.early
             .iter()
             .chain(self.recent.iter())
-            .find(|m| m.micros == micros && m.message == message)
+            .map(|m| ((m.micros, m.message_hash), m))
+            .collect()
     }
 }
 
@@ -203,12 +219,7 @@ impl LogStream {
                         if let (Some(secs), false) =
                             (line.uptime, matches!(record.time, RecordTime::SinceBoot(_)))
                         {
-                            self.kernel_marks.push(KernelMark {
-                                micros: (secs * 1_000_000.0).round() as i64,
-                                message: line.message.clone(),
-                                written: record.time.clone(),
-                                path: a.path.clone(),
-                            });
+                            self.kernel_marks.push(secs, &line.message, &record.time);
                         }
                         reports.extend(kernel_reports.push(line));
                     }

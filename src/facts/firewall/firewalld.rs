@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use crate::facts::system::Sourced;
 use crate::facts::Facts;
 use crate::model::Location;
 use crate::parse::firewall::firewalld::{
@@ -19,14 +20,29 @@ use crate::parse::firewall::ufw::{AddrSpec, Match};
 use super::engine::{self, Effect, Graph};
 use super::{destination_test, interface_test, Decision, Firewall, Probe, Step, Test, Verdict};
 
-/// A zone and the member it was read from.
-struct ZoneRef<'a> {
-    zone: &'a Zone,
+/// A zone or policy and the member it was read from, so its lines can be cited.
+struct Placed<'a, T> {
+    item: &'a T,
     path: Arc<str>,
     offset: usize,
 }
 
-impl ZoneRef<'_> {
+type ZoneRef<'a> = Placed<'a, Zone>;
+type PolicyRef<'a> = Placed<'a, Policy>;
+
+/// Every item of `items`, placed in the member of `source`.
+fn placed<'a, T, S>(items: &'a [T], source: &Sourced<S>) -> Vec<Placed<'a, T>> {
+    items
+        .iter()
+        .map(|item| Placed {
+            item,
+            path: source.path.clone(),
+            offset: source.line_offset,
+        })
+        .collect()
+}
+
+impl<T> Placed<'_, T> {
     fn location(&self, line: usize) -> Location {
         Location::new(self.path.clone(), line + self.offset)
     }
@@ -48,16 +64,7 @@ pub fn evaluate(facts: &Facts, probe: &Probe) -> Vec<Verdict> {
         .firewalld
         .iter()
         .filter_map(|s| {
-            let zones: Vec<ZoneRef> = s
-                .value
-                .zones
-                .iter()
-                .map(|zone| ZoneRef {
-                    zone,
-                    path: s.path.clone(),
-                    offset: s.line_offset,
-                })
-                .collect();
+            let zones = placed(&s.value.zones, s);
             let stopped = (!s.value.running).then(|| {
                 let line = s.value.running_line.unwrap_or(1);
                 let loc = s.location(line);
@@ -68,16 +75,7 @@ pub fn evaluate(facts: &Facts, probe: &Probe) -> Vec<Verdict> {
                     "firewalld is not running: its zones are not loaded",
                 )
             });
-            let policies: Vec<PolicyRef> = s
-                .value
-                .policies
-                .iter()
-                .map(|policy| PolicyRef {
-                    policy,
-                    path: s.path.clone(),
-                    offset: s.line_offset,
-                })
-                .collect();
+            let policies = placed(&s.value.policies, s);
             let ctx = Ctx {
                 facts,
                 probe,
@@ -94,8 +92,8 @@ pub fn evaluate(facts: &Facts, probe: &Probe) -> Vec<Verdict> {
             .network
             .firewalld_zones
             .iter()
-            .map(|z| ZoneRef {
-                zone: &z.value,
+            .map(|z| Placed {
+                item: &z.value,
                 path: z.path.clone(),
                 offset: z.line_offset,
             })
@@ -162,14 +160,14 @@ fn verdict(
         };
         return Some(finish(graph, source, Vec::new(), notes));
     }
-    let complete: Vec<&ZoneRef> = zones.iter().filter(|z| z.zone.complete).collect();
+    let complete: Vec<&ZoneRef> = zones.iter().filter(|z| z.item.complete).collect();
     if complete.is_empty() {
         return None;
     }
     let default = complete
         .iter()
-        .position(|z| z.zone.default)
-        .or_else(|| complete.iter().position(|z| z.zone.name == "public"))
+        .position(|z| z.item.default)
+        .or_else(|| complete.iter().position(|z| z.item.name == "public"))
         .or_else(|| (complete.len() == 1).then_some(0));
     let mut graph = Graph::default();
     let mut dispatch = Vec::new();
@@ -180,13 +178,13 @@ fn verdict(
         near_misses.extend(misses);
         graph.chains.push(chain);
         let ci = i + 1;
-        for s in &z.zone.sources {
+        for s in &z.item.sources {
             dispatch.push(engine::Rule {
                 step: z.step(
                     facts,
                     s.line,
                     "sources:",
-                    format!("source of zone {}", z.zone.name),
+                    format!("source of zone {}", z.item.name),
                 ),
                 test: source_test(&s.value, probe),
                 effect: Effect::Jump(ci),
@@ -194,13 +192,13 @@ fn verdict(
         }
     }
     for (i, z) in complete.iter().enumerate() {
-        for iface in &z.zone.interfaces {
+        for iface in &z.item.interfaces {
             dispatch.push(engine::Rule {
                 step: z.step(
                     facts,
                     iface.line,
                     "interfaces:",
-                    format!("interface of zone {}", z.zone.name),
+                    format!("interface of zone {}", z.item.name),
                 ),
                 test: interface_test(probe, &iface.value, false),
                 effect: Effect::Jump(i + 1),
@@ -213,9 +211,9 @@ fn verdict(
             dispatch.push(engine::Rule {
                 step: z.step(
                     facts,
-                    z.zone.line,
-                    &z.zone.name,
-                    format!("default zone {}", z.zone.name),
+                    z.item.line,
+                    &z.item.name,
+                    format!("default zone {}", z.item.name),
                 ),
                 test: Test::Yes,
                 effect: Effect::Jump(d + 1),
@@ -272,7 +270,7 @@ fn zone_chain(
     z: &ZoneRef,
     policies: &[PolicyRef],
 ) -> (engine::Chain, Vec<Step>) {
-    let zone = z.zone;
+    let zone = z.item;
     let name = &zone.name;
     let mut rules = Vec::new();
     let mut near_misses = Vec::new();
@@ -318,17 +316,10 @@ fn zone_chain(
     (chain, near_misses)
 }
 
-/// A policy and the member it was read from.
-struct PolicyRef<'a> {
-    policy: &'a Policy,
-    path: Arc<str>,
-    offset: usize,
-}
-
 impl PolicyRef<'_> {
     /// Active, to the host, and from this zone (or any).
     fn applies_to(&self, zone: &str) -> bool {
-        let p = self.policy;
+        let p = self.item;
         p.active
             && p.egress_zones.iter().any(|z| z.value == "HOST")
             && p.ingress_zones
@@ -338,7 +329,7 @@ impl PolicyRef<'_> {
 
     /// firewalld's default priority is -1: before the zone's rules.
     fn priority(&self) -> i32 {
-        self.policy.priority.map_or(-1, |p| p.value)
+        self.item.priority.map_or(-1, |p| p.value)
     }
 }
 
@@ -350,15 +341,11 @@ fn policy_rules(
     p: &PolicyRef,
     near_misses: &mut Vec<Step>,
 ) -> Vec<engine::Rule> {
-    let step = |line: usize, fallback: &str, note: String| {
-        let loc = Location::new(p.path.clone(), line + p.offset);
-        let text = super::line_text(facts, &loc, || fallback.to_owned());
-        Step::new(loc, text, note)
-    };
-    let owner = format!("policy {}", p.policy.name);
-    let (mut rules, misses) = settings_rules(probe, services, &p.policy.settings, &owner, &step);
+    let step = |line: usize, fallback: &str, note: String| p.step(facts, line, fallback, note);
+    let owner = format!("policy {}", p.item.name);
+    let (mut rules, misses) = settings_rules(probe, services, &p.item.settings, &owner, &step);
     near_misses.extend(misses);
-    if let Some(t) = &p.policy.settings.target {
+    if let Some(t) = &p.item.settings.target {
         let decision = match t.value {
             ZoneTarget::Accept => Some(Decision::Accept),
             ZoneTarget::Drop => Some(Decision::Drop),
